@@ -1,0 +1,66 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Kysely's view of the tables. The SQL migrations are the source of truth; keep in step. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface ProjectsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  temporal_namespace: string;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
+
+export interface ProjectMembersTable {
+  project_id: string;
+  user_id: string;
+  role: MemberRole;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  project_id: string;
+  name: string;
+  key_hash: string;
+  hint: string;
+  environment: string;
+  public_interface_id: string | null;
+  rate_limit_per_minute: number | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  replaced_by: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  project_id: string;
+  actor_type: 'user' | 'api_key' | 'system';
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  metadata: Json;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
+}
+
+export type ProjectRow = Selectable<ProjectsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;

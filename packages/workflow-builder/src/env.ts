@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Everything else receives a parsed `Env`.
+ * Parsing collects every problem at once so an operator fixes them in one go.
+ */
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().startsWith('postgres').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SUPABASE_URL: z.url().optional(),
+  SUPABASE_JWT_SECRET: z.string().min(32).optional(),
+  SUPABASE_JWT_AUDIENCE: z.string().default('authenticated'),
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  API_KEY_ENV: z
+    .string()
+    .regex(/^[a-z]{2,8}$/)
+    .default('dev'),
+  API_KEY_CACHE_SIZE: z.coerce.number().int().min(100).default(100_000),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_MANAGE_NAMESPACES: booleanString.default(false),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  ENCRYPTION_KEYS: z.string().optional(),
+  OUTBOUND_ALLOW_CIDRS: z.string().default(''),
+  OAUTH_RESULT_URL: z.url().optional(),
+  KONG_ADMIN_URL: z.url().optional(),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = result.data;
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (PGlite is for local use)');
+    if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_URL)
+      problems.push('SUPABASE_JWT_SECRET or SUPABASE_URL: one is required in production');
+    if (!env.API_KEY_PEPPER) problems.push('API_KEY_PEPPER: required in production (at least 32 characters)');
+    if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production');
+  }
+  if (problems.length > 0) throw new EnvError(problems);
+  return env;
+}
+
+export function loadEnv(): Env {
+  return parseEnv(process.env);
+}

@@ -1,0 +1,88 @@
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+
+/**
+ * The closed list of failure codes. Services throw `AppError`; the tRPC error formatter
+ * and the REST error handler map them here and nowhere else.
+ */
+export const appErrorCodes = {
+  BAD_REQUEST: { http: 400, trpc: 'BAD_REQUEST' },
+  UNAUTHORIZED: { http: 401, trpc: 'UNAUTHORIZED' },
+  FORBIDDEN: { http: 403, trpc: 'FORBIDDEN' },
+  NOT_FOUND: { http: 404, trpc: 'NOT_FOUND' },
+  METHOD_NOT_ALLOWED: { http: 405, trpc: 'METHOD_NOT_SUPPORTED' },
+  CONFLICT: { http: 409, trpc: 'CONFLICT' },
+  PRECONDITION_FAILED: { http: 412, trpc: 'PRECONDITION_FAILED' },
+  PAYLOAD_TOO_LARGE: { http: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  UNPROCESSABLE: { http: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  TOO_MANY_REQUESTS: { http: 429, trpc: 'TOO_MANY_REQUESTS' },
+  INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+  BAD_GATEWAY: { http: 502, trpc: 'BAD_GATEWAY' },
+  UNAVAILABLE: { http: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  TIMEOUT: { http: 504, trpc: 'GATEWAY_TIMEOUT' },
+} as const satisfies Record<string, { http: number; trpc: TRPC_ERROR_CODE_KEY }>;
+
+export type AppErrorCode = keyof typeof appErrorCodes;
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Safe, structured detail returned to the caller (never secrets). */
+  details?: Record<string, unknown>;
+  /** Seconds after which a retry may succeed (429, 503). */
+  retryAfterSeconds?: number;
+}
+
+export class AppError extends Error {
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options: AppErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get httpStatus(): number {
+    return appErrorCodes[this.code].http;
+  }
+
+  get trpcCode(): TRPC_ERROR_CODE_KEY {
+    return appErrorCodes[this.code].trpc;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+interface PostgresLikeError {
+  code?: unknown;
+  constraint?: unknown;
+}
+
+/**
+ * Turns database errors that user input can cause into AppErrors; anything else is
+ * returned unchanged so it is logged once as INTERNAL with its cause.
+ */
+export function fromDatabaseError(error: unknown, conflictMessage = 'already exists'): unknown {
+  if (error instanceof AppError || typeof error !== 'object' || error === null) return error;
+  const code = (error as PostgresLikeError).code;
+  switch (code) {
+    case '23505':
+      return new AppError('CONFLICT', conflictMessage, { cause: error });
+    case '23503':
+      return new AppError('NOT_FOUND', 'a referenced entity does not exist', { cause: error });
+    case '23514':
+    case '22P02':
+    case '22001':
+      return new AppError('BAD_REQUEST', 'invalid value', { cause: error });
+    case '42501':
+      return new AppError('NOT_FOUND', 'not found', { cause: error });
+    default:
+      return error;
+  }
+}
