@@ -2,17 +2,20 @@
 -- Runs unchanged on Supabase, plain Postgres and PGlite: everything Supabase already
 -- provides is created only when absent.
 
+-- Roles are cluster-wide: tolerate a concurrent creator (parallel migrations of two databases).
 do $$
+declare
+  role_name text;
 begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit;
-  end if;
+  foreach role_name in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select 1 from pg_roles where rolname = role_name) then
+      begin
+        execute format('create role %I nologin noinherit', role_name);
+      exception when duplicate_object or unique_violation then
+        null;
+      end;
+    end if;
+  end loop;
 end
 $$;
 
@@ -149,7 +152,8 @@ create table public.api_keys (
   expires_at timestamptz,
   revoked_at timestamptz,
   last_used_at timestamptz,
-  replaced_by uuid references public.api_keys (id) on delete set null,
+  -- The key a roll created in this one's place (no FK: the successor is inserted after).
+  replaced_by uuid,
   created_by uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
@@ -170,7 +174,8 @@ create policy api_keys_update on public.api_keys for update to authenticated
 create policy api_keys_delete on public.api_keys for delete to authenticated
   using (wfb.has_role(project_id, array['owner', 'admin']));
 
--- Every change to a key tells every instance to drop its cached verdict at once.
+-- Every change that can alter a verification verdict tells every instance to drop its
+-- cached entry at once. `last_used_at` batches are deliberately not in the column list.
 create function wfb.notify_api_key_change() returns trigger
 language plpgsql as $$
 begin
@@ -182,7 +187,11 @@ begin
   return null;
 end
 $$;
-create trigger api_keys_notify after insert or update or delete on public.api_keys
+create trigger api_keys_notify_insert_delete after insert or delete on public.api_keys
+  for each row execute function wfb.notify_api_key_change();
+create trigger api_keys_notify_update
+  after update of key_hash, project_id, name, public_interface_id, rate_limit_per_minute, expires_at, revoked_at, replaced_by
+  on public.api_keys
   for each row execute function wfb.notify_api_key_change();
 
 create table public.audit_events (

@@ -13,8 +13,16 @@ import type { DB } from './schema.js';
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly db: Kysely<DB>;
-  /** Subscribes to a NOTIFY channel; resolves once listening. Returns an unsubscribe. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves once listening. Returns an unsubscribe.
+   * `onConnection(false)` means notifications may have been missed (the LISTEN
+   * connection dropped); `onConnection(true)` follows once listening again.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onConnection?: (connected: boolean) => void,
+  ): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,41 +48,70 @@ async function createPostgresDatabase(connectionString: string, poolSize: number
   pool.on('error', (error) => logger?.error({ err: error }, 'idle postgres client failed'));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let listener: pg.Client | undefined;
+  let closed = false;
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const connectionWatchers = new Set<(connected: boolean) => void>();
 
-  async function ensureListener(): Promise<pg.Client> {
-    if (listener) return listener;
+  async function connectListener(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString });
     await client.connect();
     client.on('notification', (message) => {
       for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });
-    client.on('error', (error) => logger?.error({ err: error }, 'postgres LISTEN connection failed'));
+    const lost = (error?: Error) => {
+      if (listener !== client) return;
+      listener = undefined;
+      if (closed) return;
+      logger?.error({ err: error }, 'postgres LISTEN connection lost; reconnecting');
+      for (const watcher of connectionWatchers) watcher(false);
+      void reconnect(250);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    for (const channel of handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     listener = client;
     return client;
+  }
+
+  async function reconnect(delayMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (closed || listener) return;
+    try {
+      await connectListener();
+      for (const watcher of connectionWatchers) watcher(true);
+    } catch (error) {
+      logger?.warn({ err: error }, 'postgres LISTEN reconnect failed');
+      void reconnect(Math.min(delayMs * 2, 10_000));
+    }
   }
 
   return {
     kind: 'postgres',
     db,
-    async listen(channel, onPayload) {
-      const client = await ensureListener();
+    async listen(channel, onPayload, onConnection) {
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        if (listener) await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       set.add(onPayload);
+      if (!listener) await connectListener();
+      if (onConnection) connectionWatchers.add(onConnection);
+      const subscribed = set;
       return async () => {
-        set.delete(onPayload);
+        subscribed.delete(onPayload);
+        if (onConnection) connectionWatchers.delete(onConnection);
       };
     },
     async ping() {
       await pool.query('select 1');
     },
     async close() {
-      await listener?.end().catch(() => undefined);
+      closed = true;
+      const client = listener;
+      listener = undefined;
+      await client?.end().catch(() => undefined);
       await db.destroy();
     },
   };

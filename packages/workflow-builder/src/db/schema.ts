@@ -1,8 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** Kysely's view of the tables. The SQL migrations are the source of truth; keep in step. */
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json = ColumnType<unknown, string, string>;
 
 export interface ProjectsTable {
@@ -12,7 +13,7 @@ export interface ProjectsTable {
   temporal_namespace: string;
   created_by: string;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: UpdatedAt;
 }
 
 export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
@@ -33,13 +34,13 @@ export interface ApiKeysTable {
   environment: string;
   public_interface_id: string | null;
   rate_limit_per_minute: number | null;
-  expires_at: Timestamp | null;
-  revoked_at: Timestamp | null;
-  last_used_at: Timestamp | null;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
   replaced_by: string | null;
   created_by: string | null;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: UpdatedAt;
 }
 
 export interface AuditEventsTable {

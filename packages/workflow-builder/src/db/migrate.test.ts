@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, driverKinds, type TestDatabase } from '../../test/databases.js';
+import { defaultMigrationsDir, migrate, readMigrations } from './migrate.js';
+
+describe.each(driverKinds)('migrations on %s (database)', (kind) => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it('records every file in supabase_migrations.schema_migrations and is idempotent', async () => {
+    database = await createTestDatabase(kind);
+    const rows = await sql<{ version: string; name: string }>`
+      select version, name from supabase_migrations.schema_migrations order by version`.execute(database.db);
+    expect(rows.rows.map((row) => row.version)).toEqual(readMigrations().map((file) => file.version));
+    const again = await migrate(database.db);
+    expect(again.applied).toEqual([]);
+    expect(again.skipped).toBe(rows.rows.length);
+  });
+
+  it('enables RLS on every table in public', async () => {
+    database = await createTestDatabase(kind);
+    const tables = await sql<{ relname: string; relrowsecurity: boolean }>`
+      select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r'`.execute(database.db);
+    expect(tables.rows.length).toBeGreaterThan(3);
+    expect(tables.rows.filter((table) => !table.relrowsecurity).map((table) => table.relname)).toEqual([]);
+  });
+
+  it('refuses to run when an applied migration file changed', async () => {
+    database = await createTestDatabase(kind);
+    const directory = mkdtempSync(join(tmpdir(), 'wfb-migrations-'));
+    for (const file of readMigrations()) {
+      const source = readFileSync(join(defaultMigrationsDir, `${file.version}_${file.name}.sql`), 'utf8');
+      writeFileSync(join(directory, `${file.version}_${file.name}.sql`), source);
+    }
+    const [first] = readMigrations();
+    if (!first) throw new Error('no migrations');
+    // Whitespace and comments are not changes.
+    writeFileSync(join(directory, `${first.version}_${first.name}.sql`), `-- note\n${first.sql}\n\n`);
+    await expect(migrate(database.db, { directory })).resolves.toMatchObject({ applied: [] });
+    writeFileSync(join(directory, `${first.version}_${first.name}.sql`), `${first.sql}\nselect 1;`);
+    await expect(migrate(database.db, { directory })).rejects.toThrow(/changed after it was applied/);
+  });
+
+  it('refuses to run when the database knows a version no file provides', async () => {
+    database = await createTestDatabase(kind);
+    await sql`insert into supabase_migrations.schema_migrations (version, name) values ('99990101000000', 'ghost')`.execute(
+      database.db,
+    );
+    await expect(migrate(database.db)).rejects.toThrow(/99990101000000/);
+  });
+});

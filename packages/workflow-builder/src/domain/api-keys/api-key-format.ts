@@ -1,0 +1,82 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * Key format `wfb_<env>_<base62 random><6-char base62 CRC32>`, after GitHub's token
+ * format: the checksum lets the gateway reject mistyped or made-up keys without a
+ * database lookup, and lets secret scanners recognise a leaked key offline.
+ * Keys are stored as HMAC-SHA-256 with a server-side pepper: 32 random bytes need no
+ * slow hash, and a database dump alone cannot be used to test guesses.
+ */
+const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const randomBytesLength = 32;
+/** 62^43 > 2^256, so 32 random bytes always fit in 43 base62 characters. */
+const randomLength = 43;
+const checksumLength = 6;
+const maxKeyLength = 'wfb__'.length + 8 + randomLength + checksumLength;
+const keyPattern = /^wfb_([a-z]{2,8})_([0-9A-Za-z]{49})$/;
+
+function toBase62(value: bigint, length: number): string {
+  let rest = value;
+  let out = '';
+  while (rest > 0n) {
+    out = alphabet[Number(rest % 62n)] + out;
+    rest /= 62n;
+  }
+  return out.padStart(length, '0');
+}
+
+const crcTable = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (let index = 0; index < text.length; index++) {
+    crc = (crcTable[(crc ^ text.charCodeAt(index)) & 0xff] ?? 0) ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function checksum(randomPart: string): string {
+  return toBase62(BigInt(crc32(randomPart)), checksumLength);
+}
+
+export interface GeneratedApiKey {
+  plaintext: string;
+  hint: string;
+}
+
+export function generateApiKey(environment: string): GeneratedApiKey {
+  const random = toBase62(BigInt(`0x${randomBytes(randomBytesLength).toString('hex')}`), randomLength);
+  const plaintext = `wfb_${environment}_${random}${checksum(random)}`;
+  return { plaintext, hint: displayHint(plaintext) };
+}
+
+/** Prefix plus the last four characters: enough to tell keys apart, useless to an attacker. */
+export function displayHint(plaintext: string): string {
+  const prefixEnd = plaintext.indexOf('_', 4) + 1;
+  return `${plaintext.slice(0, prefixEnd)}…${plaintext.slice(-4)}`;
+}
+
+export type ParsedApiKey = { ok: true; environment: string } | { ok: false };
+
+/** Format and checksum only; pure and allocation-light, runs before any lookup. */
+export function parseApiKey(candidate: string): ParsedApiKey {
+  if (candidate.length > maxKeyLength) return { ok: false };
+  const match = keyPattern.exec(candidate);
+  if (!match?.[1] || !match[2]) return { ok: false };
+  const body = match[2];
+  const random = body.slice(0, randomLength);
+  if (body.slice(randomLength) !== checksum(random)) return { ok: false };
+  return { ok: true, environment: match[1] };
+}
+
+export function hashApiKey(pepper: string, plaintext: string): string {
+  return createHmac('sha256', pepper).update(plaintext).digest('hex');
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { authedProcedure, router } from '../../trpc/trpc.js';
+
+const keyName = z.string().trim().min(1).max(100);
+const expiresAt = z.coerce.date().nullable().optional();
+const rateLimitPerMinute = z.number().int().min(1).max(1_000_000).nullable().optional();
+const keyId = z.object({ id: z.uuid() });
+
+export const apiKeysRouter = router({
+  create: authedProcedure
+    .input(
+      z.object({
+        projectId: z.uuid(),
+        name: keyName,
+        expiresAt,
+        publicInterfaceId: z.uuid().nullable().optional(),
+        rateLimitPerMinute,
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.apiKeys.create(ctx.tx, ctx.user, input)),
+  list: authedProcedure
+    .input(z.object({ projectId: z.uuid(), includeInactive: z.boolean().optional() }))
+    .query(({ ctx, input }) => ctx.services.apiKeys.list(ctx.tx, ctx.user, input)),
+  get: authedProcedure.input(keyId).query(({ ctx, input }) => ctx.services.apiKeys.get(ctx.tx, ctx.user, input.id)),
+  update: authedProcedure
+    .input(keyId.extend({ name: keyName.optional(), expiresAt, rateLimitPerMinute }))
+    .mutation(({ ctx, input }) => ctx.services.apiKeys.update(ctx.tx, ctx.user, input)),
+  revoke: authedProcedure
+    .input(keyId)
+    .mutation(({ ctx, input }) => ctx.services.apiKeys.revoke(ctx.tx, ctx.user, input.id)),
+  roll: authedProcedure
+    .input(
+      keyId.extend({
+        graceSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 24 * 60 * 60)
+          .optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.apiKeys.roll(ctx.tx, ctx.user, input)),
+});

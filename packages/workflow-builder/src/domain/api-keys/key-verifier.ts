@@ -1,0 +1,159 @@
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../../db/driver.js';
+import type { Logger } from '../../logger.js';
+import { hashApiKey, parseApiKey } from './api-key-format.js';
+import { findKeyForVerification, recordKeysUsed } from './api-keys.store.js';
+
+/** What the gateway knows about a key that verified. */
+export interface VerifiedKey {
+  id: string;
+  projectId: string;
+  projectSlug: string;
+  temporalNamespace: string;
+  name: string;
+  publicInterfaceId: string | null;
+  rateLimitPerMinute: number | null;
+}
+
+/** A discriminated outcome, not an exception: the caller branches on every case. */
+export type KeyVerification =
+  | { kind: 'valid'; key: VerifiedKey }
+  | { kind: 'malformed' }
+  | { kind: 'unknown' }
+  | { kind: 'revoked' }
+  | { kind: 'expired' }
+  | { kind: 'out_of_scope'; key: VerifiedKey };
+
+interface CachedKey {
+  key: VerifiedKey;
+  expiresAt: number | null;
+  revoked: boolean;
+}
+
+/** `null` caches "no such key"; inserts notify too, so a new key is never shadowed. */
+type CacheEntry = CachedKey | null;
+
+export const apiKeyChannel = 'wfb_api_keys';
+
+export interface KeyVerifierOptions {
+  database: Database;
+  pepper: string;
+  environment: string;
+  logger: Logger;
+  cacheSize?: number;
+  clock?: () => number;
+  lastUsedFlushMs?: number;
+}
+
+/**
+ * Verifies keys with no database round trip when warm. Correctness rests on the
+ * `wfb_api_keys` NOTIFY trigger: every change to a key evicts it on every instance
+ * before the change's transaction is visible to new lookups. A lookup racing with an
+ * eviction is not cached (generation check), and while the LISTEN connection is down the
+ * cache is bypassed rather than trusted.
+ */
+export function createKeyVerifier(options: KeyVerifierOptions) {
+  const clock = options.clock ?? Date.now;
+  const cache = new LRUCache<string, { entry: CacheEntry }>({ max: options.cacheSize ?? 100_000 });
+  const inFlight = new Map<string, Promise<CacheEntry>>();
+  const usage = new Map<string, Date>();
+  let generation = 0;
+  let listening = false;
+  let unlisten: (() => Promise<void>) | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  function evict(keyHash: string) {
+    generation += 1;
+    cache.delete(keyHash);
+  }
+
+  async function load(keyHash: string): Promise<CacheEntry> {
+    const started = generation;
+    const row = await findKeyForVerification(options.database.db, keyHash);
+    const entry: CacheEntry = row
+      ? {
+          key: {
+            id: row.id,
+            projectId: row.project_id,
+            projectSlug: row.project_slug,
+            temporalNamespace: row.temporal_namespace,
+            name: row.name,
+            publicInterfaceId: row.public_interface_id,
+            rateLimitPerMinute: row.rate_limit_per_minute,
+          },
+          expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+          revoked: row.revoked_at !== null,
+        }
+      : null;
+    if (listening && started === generation) cache.set(keyHash, { entry });
+    return entry;
+  }
+
+  async function lookup(keyHash: string): Promise<CacheEntry> {
+    const cached = cache.get(keyHash);
+    if (cached) return cached.entry;
+    const pending = inFlight.get(keyHash);
+    if (pending) return pending;
+    const loading = load(keyHash).finally(() => inFlight.delete(keyHash));
+    inFlight.set(keyHash, loading);
+    return loading;
+  }
+
+  async function flushUsage() {
+    if (usage.size === 0) return;
+    const batch = new Map(usage);
+    usage.clear();
+    try {
+      await recordKeysUsed(options.database.db, batch);
+    } catch (error) {
+      options.logger.warn({ err: error, keys: batch.size }, 'could not record api key usage; will retry');
+      for (const [id, at] of batch) if (!usage.has(id)) usage.set(id, at);
+    }
+  }
+
+  return {
+    async start() {
+      unlisten = await options.database.listen(
+        apiKeyChannel,
+        (keyHash) => evict(keyHash),
+        (connected) => {
+          generation += 1;
+          cache.clear();
+          listening = connected;
+        },
+      );
+      listening = true;
+      flushTimer = setInterval(() => void flushUsage(), options.lastUsedFlushMs ?? 5_000);
+      flushTimer.unref();
+    },
+
+    async stop() {
+      listening = false;
+      if (flushTimer) clearInterval(flushTimer);
+      await unlisten?.();
+      await flushUsage();
+    },
+
+    flushUsage,
+
+    async verify(candidate: string, scope?: { publicInterfaceId?: string }): Promise<KeyVerification> {
+      const parsed = parseApiKey(candidate);
+      if (!parsed.ok || parsed.environment !== options.environment) return { kind: 'malformed' };
+      const entry = await lookup(hashApiKey(options.pepper, candidate));
+      if (!entry) return { kind: 'unknown' };
+      if (entry.revoked) return { kind: 'revoked' };
+      const now = clock();
+      if (entry.expiresAt !== null && entry.expiresAt <= now) return { kind: 'expired' };
+      usage.set(entry.key.id, new Date(now));
+      const required = scope?.publicInterfaceId;
+      if (required && entry.key.publicInterfaceId && entry.key.publicInterfaceId !== required) {
+        return { kind: 'out_of_scope', key: entry.key };
+      }
+      return { kind: 'valid', key: entry.key };
+    },
+
+    cacheSize: () => cache.size,
+  };
+}
+
+export type KeyVerifier = ReturnType<typeof createKeyVerifier>;

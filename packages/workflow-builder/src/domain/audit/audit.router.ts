@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { authedProcedure, router } from '../../trpc/trpc.js';
+import { adminRoles, requireRole } from '../projects/project-access.js';
+import { listAuditEvents } from './audit.store.js';
+
+export const auditRouter = router({
+  list: authedProcedure
+    .input(
+      z.object({
+        projectId: z.uuid(),
+        limit: z.number().int().min(1).max(200).default(50),
+        entityType: z.string().max(64).optional(),
+        before: z.object({ createdAt: z.coerce.date(), id: z.uuid() }).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await requireRole(ctx.tx, input.projectId, ctx.user.id, adminRoles);
+      const events = await listAuditEvents(ctx.tx, input);
+      const last = events.at(-1);
+      return {
+        events,
+        next: events.length === input.limit && last ? { createdAt: last.created_at, id: last.id } : null,
+      };
+    }),
+});

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../../auth/jwt.js';
+import type { MemberRole } from '../../db/schema.js';
+import type { Tx } from '../../db/tx.js';
+import { AppError, fromDatabaseError } from '../../errors.js';
+import { insertAuditEvent } from '../audit/audit.store.js';
+import { adminRoles, ownerRoles, readRoles, requireRole } from './project-access.js';
+import * as store from './projects.store.js';
+
+/** Registers a project's Temporal namespace where this deployment manages them. */
+export interface NamespaceRegistrar {
+  ensureNamespace(namespace: string): Promise<void>;
+}
+
+export interface ProjectServiceDeps {
+  namespaces?: NamespaceRegistrar | undefined;
+}
+
+function actorOf(user: AuthUser) {
+  return { type: 'user' as const, id: user.id };
+}
+
+export function createProjectService(deps: ProjectServiceDeps = {}) {
+  async function get(tx: Tx, user: AuthUser, projectId: string) {
+    const role = await requireRole(tx, projectId, user.id, readRoles);
+    const project = await store.findProject(tx, projectId);
+    if (!project) throw new AppError('NOT_FOUND', 'project not found');
+    return { ...project, role };
+  }
+
+  return {
+    async create(
+      tx: Tx,
+      user: AuthUser,
+      input: { slug: string; name: string; temporalNamespace?: string | undefined },
+    ) {
+      const id = randomUUID();
+      const temporalNamespace = input.temporalNamespace ?? input.slug;
+      try {
+        await store.insertProject(tx, {
+          id,
+          slug: input.slug,
+          name: input.name,
+          temporalNamespace,
+          createdBy: user.id,
+        });
+      } catch (error) {
+        throw fromDatabaseError(
+          error,
+          `a project with slug "${input.slug}" or namespace "${temporalNamespace}" exists`,
+        );
+      }
+      await store.insertMember(tx, { projectId: id, userId: user.id, role: 'owner' });
+      await insertAuditEvent(tx, {
+        projectId: id,
+        actor: actorOf(user),
+        action: 'project.created',
+        entityType: 'project',
+        entityId: id,
+        metadata: { slug: input.slug, temporalNamespace },
+      });
+      // Registered last: a failure rolls the rows back, and registering twice is harmless.
+      await deps.namespaces?.ensureNamespace(temporalNamespace);
+      return get(tx, user, id);
+    },
+
+    async list(tx: Tx, user: AuthUser) {
+      return store.listProjectsOfUser(tx, user.id);
+    },
+
+    get,
+
+    async rename(tx: Tx, user: AuthUser, projectId: string, name: string) {
+      await requireRole(tx, projectId, user.id, adminRoles);
+      const project = await store.updateProjectName(tx, projectId, name);
+      if (!project) throw new AppError('NOT_FOUND', 'project not found');
+      await insertAuditEvent(tx, {
+        projectId,
+        actor: actorOf(user),
+        action: 'project.renamed',
+        entityType: 'project',
+        entityId: projectId,
+        metadata: { name },
+      });
+      return project;
+    },
+
+    async remove(tx: Tx, user: AuthUser, projectId: string) {
+      await requireRole(tx, projectId, user.id, ownerRoles);
+      await insertAuditEvent(tx, {
+        projectId,
+        actor: actorOf(user),
+        action: 'project.deleted',
+        entityType: 'project',
+        entityId: projectId,
+      });
+      if (!(await store.deleteProject(tx, projectId))) throw new AppError('NOT_FOUND', 'project not found');
+      return { id: projectId, deleted: true as const };
+    },
+
+    async listMembers(tx: Tx, user: AuthUser, projectId: string) {
+      await requireRole(tx, projectId, user.id, readRoles);
+      return store.listMembers(tx, projectId);
+    },
+
+    async addMember(tx: Tx, user: AuthUser, input: { projectId: string; userId: string; role: MemberRole }) {
+      const myRole = await requireRole(tx, input.projectId, user.id, adminRoles);
+      if (input.role === 'owner' && myRole !== 'owner') throw new AppError('FORBIDDEN', 'only owners can add owners');
+      try {
+        await store.insertMember(tx, input);
+      } catch (error) {
+        throw fromDatabaseError(error, 'that user is already a member of this project');
+      }
+      await auditMember(tx, user, input.projectId, 'member.added', input.userId, { role: input.role });
+      return { userId: input.userId, role: input.role };
+    },
+
+    async changeMemberRole(tx: Tx, user: AuthUser, input: { projectId: string; userId: string; role: MemberRole }) {
+      const myRole = await requireRole(tx, input.projectId, user.id, adminRoles);
+      const current = await store.findMemberRole(tx, input.projectId, input.userId);
+      if (!current) throw new AppError('NOT_FOUND', 'member not found');
+      if ((current === 'owner' || input.role === 'owner') && myRole !== 'owner') {
+        throw new AppError('FORBIDDEN', 'only owners can grant or take away the owner role');
+      }
+      if (current === 'owner' && input.role !== 'owner') await ensureAnotherOwner(tx, input.projectId);
+      await store.updateMemberRole(tx, input.projectId, input.userId, input.role);
+      await auditMember(tx, user, input.projectId, 'member.role_changed', input.userId, {
+        from: current,
+        to: input.role,
+      });
+      return { userId: input.userId, role: input.role };
+    },
+
+    async removeMember(tx: Tx, user: AuthUser, input: { projectId: string; userId: string }) {
+      const myRole = await requireRole(tx, input.projectId, user.id, adminRoles);
+      const current = await store.findMemberRole(tx, input.projectId, input.userId);
+      if (!current) throw new AppError('NOT_FOUND', 'member not found');
+      if (current === 'owner') {
+        if (myRole !== 'owner') throw new AppError('FORBIDDEN', 'only owners can remove an owner');
+        await ensureAnotherOwner(tx, input.projectId);
+      }
+      await auditMember(tx, user, input.projectId, 'member.removed', input.userId, { role: current });
+      await store.deleteMember(tx, input.projectId, input.userId);
+      return { userId: input.userId, removed: true as const };
+    },
+  };
+}
+
+async function ensureAnotherOwner(tx: Tx, projectId: string) {
+  if ((await store.countOwners(tx, projectId)) <= 1) {
+    throw new AppError('PRECONDITION_FAILED', 'a project must keep at least one owner');
+  }
+}
+
+async function auditMember(
+  tx: Tx,
+  user: AuthUser,
+  projectId: string,
+  action: string,
+  memberId: string,
+  metadata: Record<string, unknown>,
+) {
+  await insertAuditEvent(tx, {
+    projectId,
+    actor: actorOf(user),
+    action,
+    entityType: 'project_member',
+    entityId: memberId,
+    metadata,
+  });
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;

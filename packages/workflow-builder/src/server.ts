@@ -1,0 +1,133 @@
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
+import type { Database } from './db/driver.js';
+import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
+import { AppError } from './errors.js';
+import { createKeyAuthHook } from './gateway/key-auth.js';
+import { sendProblem } from './http/problem.js';
+import { requestIdFor } from './http/request-id.js';
+import type { Logger } from './logger.js';
+import type { Services } from './services.js';
+import { type AppRouter, appRouter } from './trpc/app-router.js';
+import type { AppContext } from './trpc/trpc.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface ServerDeps {
+  logger: Logger;
+  database: Database;
+  services: Services;
+  verifyToken: TokenVerifier;
+  keyVerifier: KeyVerifier;
+  readiness: ReadinessCheck[];
+  defaultKeyRateLimitPerMinute?: number;
+  bodyLimitBytes?: number;
+  /** Further routes (public gateway, OAuth callback …) registered by later modules. */
+  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+async function userFromRequest(request: FastifyRequest, verifyToken: TokenVerifier) {
+  const header = request.headers.authorization;
+  if (!header) return { user: undefined, authError: undefined };
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) return { user: undefined, authError: 'authorization header must be "Bearer <token>"' };
+  try {
+    return { user: await verifyToken(match[1]), authError: undefined };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { user: undefined, authError: error.message };
+    throw error;
+  }
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
+      return sendProblem(reply, error.code, error.message, error.details ?? {});
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE', 'request body is too large');
+    if (status === 415) return sendProblem(reply, 'BAD_REQUEST', 'unsupported content type');
+    if (status === 400) return sendProblem(reply, 'BAD_REQUEST', (error as Error).message);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, 'INTERNAL', 'internal error');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const results = await Promise.all(
+      deps.readiness.map(async ({ name, check }) => {
+        try {
+          await check();
+          return { name, ok: true as const };
+        } catch (error) {
+          return { name, ok: false as const, error: error instanceof Error ? error.message : 'failed' };
+        }
+      }),
+    );
+    const ready = results.every((result) => result.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      async createContext({ req }): Promise<AppContext> {
+        const { user, authError } = await userFromRequest(req, deps.verifyToken);
+        return {
+          requestId: req.id,
+          logger: req.log,
+          database: deps.database,
+          services: deps.services,
+          user,
+          authError,
+        };
+      },
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+
+  await app.register(
+    async (api) => {
+      api.addHook(
+        'onRequest',
+        createKeyAuthHook({
+          verifier: deps.keyVerifier,
+          defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute ?? 600,
+        }),
+      );
+      api.get('/whoami', async (request) => {
+        const key = request.apiKey;
+        if (!key) throw new AppError('UNAUTHORIZED', 'a valid X-API-Key header is required');
+        return {
+          project: { id: key.projectId, slug: key.projectSlug },
+          key: { id: key.id, name: key.name, publicInterfaceId: key.publicInterfaceId },
+        };
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
