@@ -61,6 +61,10 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       ? createTemporalClients({ address: env.TEMPORAL_ADDRESS, logger })
       : undefined;
     const services = createServices({
+      env,
+      logger,
+      database,
+      temporal,
       apiKeyPepper: secrets.apiKeyPepper,
       apiKeyEnvironment: env.API_KEY_ENV,
       namespaces: env.TEMPORAL_MANAGE_NAMESPACES ? temporal : undefined,

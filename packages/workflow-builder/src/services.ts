@@ -1,9 +1,17 @@
+import type { Database } from './db/driver.js';
+import type { Env } from './env.js';
+import type { Logger } from './logger.js';
+import type { TemporalClients } from './temporal/temporal-clients.js';
 import { createApiKeyService } from './domain/api-keys/api-keys.service.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 
 /** Every service the routers reach through `ctx.services`; built once in the composition root. */
 export interface ServiceDeps {
+  env: Env;
+  logger: Logger;
+  database: Database;
+  temporal: TemporalClients | undefined;
   apiKeyPepper: string;
   apiKeyEnvironment: string;
   namespaces?: NamespaceRegistrar | undefined;

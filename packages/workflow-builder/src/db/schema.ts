@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ConnectorTables } from './schema.connectors.js';
+import type { ServiceTables } from './schema.services.js';
 
 /** Kysely's view of the tables. The SQL migrations are the source of truth; keep in step. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -55,12 +57,15 @@ export interface AuditEventsTable {
   created_at: CreatedAt;
 }
 
-export interface DB {
+export interface FoundationTables {
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
 }
+
+/** Each area declares its own tables next to its migration; this joins them into one view. */
+export interface DB extends FoundationTables, ConnectorTables, ServiceTables {}
 
 export type ProjectRow = Selectable<ProjectsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

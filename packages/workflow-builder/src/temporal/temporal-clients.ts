@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -55,7 +56,7 @@ export function createTemporalClients(options: { address: string; logger: Logger
       try {
         await conn.workflowService.registerNamespace({
           namespace,
-          workflowExecutionRetentionPeriod: { seconds: 3 * 24 * 60 * 60 },
+          workflowExecutionRetentionPeriod: msToTs('3 days'),
         });
         options.logger.info({ namespace }, 'registered temporal namespace');
       } catch (error) {
