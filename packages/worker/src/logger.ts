@@ -1,0 +1,35 @@
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { type Logger, pino } from 'pino';
+
+/**
+ * The worker logs through pino like the rest of the monorepo. Temporal's Runtime wants its
+ * own Logger shape; the adapter routes SDK, workflow and activity logs into the same pino
+ * stream so one process never writes two log formats.
+ */
+export type { Logger };
+
+export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
+  return pino({ level: options.level, base: undefined }, options.destination);
+}
+
+const pinoLevelFor: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+export function toTemporalLogger(logger: Logger): TemporalLogger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    logger[pinoLevelFor[level]](meta ?? {}, message);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}

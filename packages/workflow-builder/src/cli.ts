@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { resolveSecrets } from './app.js';
+import { mintToken } from './auth/jwt.js';
+import { createDatabase } from './db/driver.js';
+import { migrate } from './db/migrate.js';
+import { type Env, EnvError, loadEnv } from './env.js';
+import { createLogger } from './logger.js';
+
+/** `wfb`: the operator CLI. Each command parses its own flags and fails with a usage line. */
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[], env: Env): Promise<void>;
+}
+
+class UsageError extends Error {}
+
+function openDatabase(env: Env) {
+  return createDatabase({
+    databaseUrl: env.DATABASE_URL,
+    pgliteDataDir: join(env.DATA_DIR, 'pglite'),
+    poolSize: 2,
+  });
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    summary: 'apply pending migrations from supabase/migrations',
+    usage: 'wfb migrate',
+    async run(_args, env) {
+      const logger = createLogger({ level: env.LOG_LEVEL });
+      const database = await openDatabase(env);
+      try {
+        const result = await migrate(database.db, { logger });
+        process.stdout.write(`applied ${result.applied.length}, already applied ${result.skipped}\n`);
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  token: {
+    summary: 'print an access token for a user (local dev secret or SUPABASE_JWT_SECRET)',
+    usage: 'wfb token --user <uuid> [--email <email>] [--expires-in <seconds>]',
+    async run(args, env) {
+      const { values } = parseArgs({
+        args,
+        options: { user: { type: 'string' }, email: { type: 'string' }, 'expires-in': { type: 'string' } },
+      });
+      const user = z.uuid().safeParse(values.user);
+      if (!user.success) throw new UsageError('--user must be a user id (uuid)');
+      const expiresIn = z.coerce
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 24 * 3600)
+        .safeParse(values['expires-in'] ?? 3600);
+      if (!expiresIn.success) throw new UsageError('--expires-in must be 60 … 2592000 seconds');
+      const { jwtSecret } = resolveSecrets(env);
+      if (!jwtSecret)
+        throw new UsageError('tokens can be minted only with an HS256 secret (SUPABASE_JWT_SECRET or the dev secret)');
+      const token = await mintToken({
+        secret: jwtSecret,
+        userId: user.data,
+        audience: env.SUPABASE_JWT_AUDIENCE,
+        expiresInSeconds: expiresIn.data,
+        ...(values.email && { email: values.email }),
+      });
+      process.stdout.write(`${token}\n`);
+    },
+  },
+};
+
+export function registerCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`);
+  return `usage: wfb <command> [flags]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(usage());
+    return name && name !== '--help' ? 2 : 0;
+  }
+  try {
+    await command.run(args, loadEnv());
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`wfb ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

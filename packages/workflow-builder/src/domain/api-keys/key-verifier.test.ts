@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase, driverKinds, type TestDatabase } from '../../../test/databases.js';
+import { callerFor, createTestApp, type TestApp, testPepper } from '../../../test/test-app.js';
+import { createDatabase } from '../../db/driver.js';
+import { withUserTransaction } from '../../db/tx.js';
+import { createLogger } from '../../logger.js';
+import { createProjectService } from '../projects/projects.service.js';
+import { generateApiKey } from './api-key-format.js';
+import { createApiKeyService } from './api-keys.service.js';
+import { createKeyVerifier, type KeyVerifier } from './key-verifier.js';
+
+const silent = createLogger({ level: 'silent' });
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.each(driverKinds)('key verification on %s (database)', (kind) => {
+  let testApp: TestApp;
+  let verifier: KeyVerifier;
+  const owner = randomUUID();
+  let projectId: string;
+
+  beforeAll(async () => {
+    testApp = await createTestApp(kind);
+    verifier = testApp.app.keyVerifier;
+    projectId = (await callerFor(testApp, owner).projects.create({ slug: 'verify', name: 'Verify' })).id;
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('classifies valid, malformed, unknown, revoked, expired and out-of-scope keys', async () => {
+    const caller = callerFor(testApp, owner);
+    const scope = randomUUID();
+    const valid = await caller.apiKeys.create({ projectId, name: 'valid' });
+    const scoped = await caller.apiKeys.create({ projectId, name: 'scoped', publicInterfaceId: scope });
+    const revoked = await caller.apiKeys.create({ projectId, name: 'revoked' });
+    await caller.apiKeys.revoke({ id: revoked.key.id });
+
+    const verdict = await verifier.verify(valid.plaintext);
+    expect(verdict).toMatchObject({ kind: 'valid', key: { id: valid.key.id, projectId, projectSlug: 'verify' } });
+    expect((await verifier.verify('wfb_test_short')).kind).toBe('malformed');
+    const checksumBroken = `${valid.plaintext.slice(0, -1)}${valid.plaintext.endsWith('0') ? '1' : '0'}`;
+    expect((await verifier.verify(checksumBroken)).kind).toBe('malformed');
+    expect((await verifier.verify(generateApiKey('live').plaintext)).kind).toBe('malformed');
+    expect((await verifier.verify(generateApiKey('test').plaintext)).kind).toBe('unknown');
+    expect((await verifier.verify(revoked.plaintext)).kind).toBe('revoked');
+    expect((await verifier.verify(scoped.plaintext, { publicInterfaceId: scope })).kind).toBe('valid');
+    expect((await verifier.verify(scoped.plaintext, { publicInterfaceId: randomUUID() })).kind).toBe('out_of_scope');
+    // An unscoped key may call any interface of its project.
+    expect((await verifier.verify(valid.plaintext, { publicInterfaceId: randomUUID() })).kind).toBe('valid');
+  });
+
+  it('never touches the database for malformed keys', async () => {
+    const spy = vi.spyOn(testApp.database.db, 'selectFrom');
+    for (const junk of [
+      '',
+      'x',
+      'Bearer abc',
+      'wfb_test_'.padEnd(58, 'A'),
+      'wfb_test_' + 'é'.repeat(49),
+      'a'.repeat(10_000),
+    ]) {
+      expect((await verifier.verify(junk)).kind).toBe('malformed');
+    }
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+
+  it('serves warm keys from cache and evicts them the moment they are revoked', async () => {
+    const caller = callerFor(testApp, owner);
+    const created = await caller.apiKeys.create({ projectId, name: 'warm' });
+    // The insert's own NOTIFY may land after the first lookup and evict it once; let it settle.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await verifier.verify(created.plaintext)).kind).toBe('valid');
+    const spy = vi.spyOn(testApp.database.db, 'selectFrom');
+    for (let i = 0; i < 20; i++) expect((await verifier.verify(created.plaintext)).kind).toBe('valid');
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    await caller.apiKeys.revoke({ id: created.key.id });
+    await eventually(async () => (await verifier.verify(created.plaintext)).kind === 'revoked');
+  });
+
+  it('treats a key past its expiry as expired without waiting for any notification', async () => {
+    let now = Date.now();
+    const clocked = createKeyVerifier({
+      database: testApp.database,
+      pepper: testPepper,
+      environment: 'test',
+      logger: silent,
+      clock: () => now,
+    });
+    await clocked.start();
+    try {
+      const created = await callerFor(testApp, owner).apiKeys.create({
+        projectId,
+        name: 'short-lived',
+        expiresAt: new Date(now + 60_000),
+      });
+      expect((await clocked.verify(created.plaintext)).kind).toBe('valid');
+      now += 61_000;
+      expect((await clocked.verify(created.plaintext)).kind).toBe('expired');
+    } finally {
+      await clocked.stop();
+    }
+  });
+
+  it('writes last_used_at in batches, not per request', async () => {
+    const created = await callerFor(testApp, owner).apiKeys.create({ projectId, name: 'usage' });
+    for (let i = 0; i < 5; i++) await verifier.verify(created.plaintext);
+    const before = await testApp.database.db
+      .selectFrom('api_keys')
+      .select('last_used_at')
+      .where('id', '=', created.key.id)
+      .executeTakeFirstOrThrow();
+    expect(before.last_used_at).toBeNull();
+    await verifier.flushUsage();
+    const after = await testApp.database.db
+      .selectFrom('api_keys')
+      .select('last_used_at')
+      .where('id', '=', created.key.id)
+      .executeTakeFirstOrThrow();
+    expect(after.last_used_at).toBeInstanceOf(Date);
+  });
+});
+
+describe.runIf(driverKinds.includes('postgres'))('revocation across instances (postgres)', () => {
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('a key revoked through one instance stops working on another at once', async () => {
+    database = await createTestDatabase('postgres');
+    const second = await createDatabase({ databaseUrl: database.url, poolSize: 2 });
+    const instances = [database, second].map((db) =>
+      createKeyVerifier({ database: db, pepper: testPepper, environment: 'test', logger: silent }),
+    );
+    try {
+      for (const instance of instances) await instance.start();
+      const userId = randomUUID();
+      const user = { id: userId, email: undefined, claims: { sub: userId } };
+      const keys = createApiKeyService({ pepper: testPepper, environment: 'test' });
+      const created = await withUserTransaction(database.db, user.claims, async (tx) => {
+        const project = await createProjectService().create(tx, user, { slug: 'cross', name: 'Cross' });
+        return keys.create(tx, user, { projectId: project.id, name: 'shared' });
+      });
+      for (const instance of instances) expect((await instance.verify(created.plaintext)).kind).toBe('valid');
+      await withUserTransaction(database.db, user.claims, (tx) => keys.revoke(tx, user, created.key.id));
+      for (const instance of instances) {
+        await eventually(async () => (await instance.verify(created.plaintext)).kind === 'revoked');
+      }
+    } finally {
+      for (const instance of instances) await instance.stop();
+      await second.close();
+    }
+  });
+});
