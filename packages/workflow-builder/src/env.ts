@@ -43,23 +43,27 @@ export class EnvError extends Error {
   }
 }
 
+/** Parts production must be given: local stand-ins (PGlite, generated secrets) are refused there. */
+function productionProblems(source: Record<string, string | undefined>): string[] {
+  if (source.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  if (!source.DATABASE_URL) problems.push('DATABASE_URL: required in production (PGlite is for local use)');
+  if (!source.SUPABASE_JWT_SECRET && !source.SUPABASE_URL)
+    problems.push('SUPABASE_JWT_SECRET or SUPABASE_URL: one is required in production');
+  if (!source.API_KEY_PEPPER) problems.push('API_KEY_PEPPER: required in production (at least 32 characters)');
+  if (!source.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production');
+  return problems;
+}
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
-  const env = result.data;
-  const problems: string[] = [];
-  if (env.NODE_ENV === 'production') {
-    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (PGlite is for local use)');
-    if (!env.SUPABASE_JWT_SECRET && !env.SUPABASE_URL)
-      problems.push('SUPABASE_JWT_SECRET or SUPABASE_URL: one is required in production');
-    if (!env.API_KEY_PEPPER) problems.push('API_KEY_PEPPER: required in production (at least 32 characters)');
-    if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production');
-  }
-  if (problems.length > 0) throw new EnvError(problems);
-  return env;
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...productionProblems(cleaned),
+  ];
+  if (!result.success || problems.length > 0) throw new EnvError(problems);
+  return result.data;
 }
 
 export function loadEnv(): Env {
