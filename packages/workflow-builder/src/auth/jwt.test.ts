@@ -31,7 +31,7 @@ describe('Supabase token verification', () => {
   describe('with asymmetric keys from the project JWKS', () => {
     let server: Server;
     let baseUrl: string;
-    let privateKey: CryptoKey;
+    let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
     let requests = 0;
 
     beforeAll(async () => {
