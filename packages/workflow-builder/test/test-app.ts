@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { TRPCError } from '@trpc/server';
 import { type App, createApp } from '../src/app.js';
 import { mintToken } from '../src/auth/jwt.js';
 import { parseEnv } from '../src/env.js';
@@ -90,4 +91,15 @@ export function callerFor(testApp: TestApp, userId: string, requestId = randomUU
     user: { id: userId, email: undefined, claims: { sub: userId, role: 'authenticated' } },
     authError: undefined,
   });
+}
+
+/** The tRPC error code a call ends with, or 'OK'; for asserting on bad paths. */
+export async function trpcCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+  return 'OK';
 }

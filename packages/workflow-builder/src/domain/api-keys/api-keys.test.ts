@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, trpcCode as codeOf, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { hashApiKey, parseApiKey } from './api-key-format.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return 'OK';
-}
 
 describe.each(driverKinds)('api keys on %s (database)', (kind) => {
   let testApp: TestApp;

@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return 'OK';
-}
+import { callerFor, trpcCode as codeOf, createTestApp, type TestApp } from '../../../test/test-app.js';
 
 describe.each(driverKinds)('projects and members on %s (database)', (kind) => {
   let testApp: TestApp;
