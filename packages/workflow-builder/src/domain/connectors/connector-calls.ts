@@ -1,0 +1,144 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { AuthUser } from '../../auth/jwt.js';
+import type { Database } from '../../db/driver.js';
+import { withUserTransaction } from '../../db/tx.js';
+import { AppError, isAppError } from '../../errors.js';
+import type { SafeResponse } from '../../net/safe-fetch.js';
+import type { AuditActor } from '../audit/audit.store.js';
+import { insertAuditEvent } from '../audit/audit.store.js';
+import { requireRole, writeRoles } from '../projects/project-access.js';
+import type { AuthorizedFetch, OutboundRequest } from './authorized-fetch.js';
+import { findConnectorForUse, recordTestResult } from './connectors.store.js';
+import type { UsageAudit } from './usage-audit.js';
+
+/**
+ * Calls made with a connector's credentials on behalf of someone. No database
+ * transaction is held open across the outbound call: access is checked and the row
+ * loaded in one short transaction, the call runs, and its result is recorded in
+ * another, so a slow provider never pins a connection (PGlite has only one).
+ */
+export interface ConnectorCallsDeps {
+  database: Database;
+  authorizedFetch: AuthorizedFetch;
+  usage: UsageAudit;
+  testsPerMinutePerUser: number;
+  clock?: () => Date;
+}
+
+export interface TestResult {
+  ok: boolean;
+  status: number | null;
+  latencyMs: number;
+  error: { code: string; message: string } | null;
+}
+
+export function createConnectorCalls(deps: ConnectorCallsDeps) {
+  const testLimiter = new RateLimiterMemory({ points: deps.testsPerMinutePerUser, duration: 60 });
+
+  async function consumeTestBudget(userId: string) {
+    try {
+      await testLimiter.consume(userId);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new AppError(
+        'TOO_MANY_REQUESTS',
+        `connector tests are limited to ${deps.testsPerMinutePerUser} per minute`,
+        {
+          retryAfterSeconds: seconds,
+        },
+      );
+    }
+  }
+
+  return {
+    /** Calls the connector's test path and records status, latency and `last_tested_at`. */
+    async test(user: AuthUser, connectorId: string): Promise<TestResult> {
+      const connector = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        const row = await findConnectorForUse(tx, connectorId);
+        if (!row) {
+          // A viewer sees the connector but not its credentials row: tell them which it is.
+          const visible = await tx
+            .selectFrom('connectors')
+            .select('project_id')
+            .where('id', '=', connectorId)
+            .executeTakeFirst();
+          if (visible) await requireRole(tx, visible.project_id, user.id, writeRoles);
+          throw new AppError('NOT_FOUND', 'connector not found');
+        }
+        await requireRole(tx, row.project_id, user.id, writeRoles);
+        return row;
+      });
+      await consumeTestBudget(user.id);
+      const started = performance.now();
+      let result: TestResult;
+      try {
+        const response = await deps.authorizedFetch(connector, { method: 'GET', path: connector.test_path });
+        const latencyMs = Math.round(performance.now() - started);
+        const ok = response.status < 400;
+        result = {
+          ok,
+          status: response.status,
+          latencyMs,
+          error: ok ? null : { code: 'UPSTREAM_STATUS', message: `upstream answered ${response.status}` },
+        };
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        result = {
+          ok: false,
+          status: null,
+          latencyMs: Math.round(performance.now() - started),
+          error: { code: error.code, message: error.message },
+        };
+      }
+      await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        await recordTestResult(tx, connector.id, {
+          status: result.status,
+          latencyMs: result.latencyMs,
+          error: result.error?.message ?? null,
+        });
+        await insertAuditEvent(tx, {
+          projectId: connector.project_id,
+          actor: { type: 'user', id: user.id },
+          action: 'connector.tested',
+          entityType: 'connector',
+          entityId: connector.id,
+          metadata: {
+            name: connector.name,
+            ok: result.ok,
+            status: result.status,
+            latencyMs: result.latencyMs,
+            error: result.error?.code ?? null,
+          },
+        });
+      });
+      return result;
+    },
+
+    /**
+     * A call for a caller already authenticated for `projectId` (API key or member JWT):
+     * the proxy, and the worker's HTTP activity. A connector of another project is
+     * NOT_FOUND, exactly like a missing one. Use is audited per connector per minute.
+     */
+    async callForProject(
+      actor: AuditActor,
+      projectId: string,
+      connectorId: string,
+      request: OutboundRequest,
+    ): Promise<SafeResponse> {
+      const connector = await findConnectorForUse(deps.database.db, connectorId);
+      if (!connector || connector.project_id !== projectId) throw new AppError('NOT_FOUND', 'connector not found');
+      const event = { projectId, connectorId, connectorName: connector.name, actor };
+      try {
+        const response = await deps.authorizedFetch(connector, request);
+        deps.usage.record({ ...event, outcome: response.status });
+        return response;
+      } catch (error) {
+        deps.usage.record({ ...event, outcome: isAppError(error) ? error.code : 'ERROR' });
+        throw error;
+      }
+    },
+  };
+}
+
+export type ConnectorCalls = ReturnType<typeof createConnectorCalls>;

@@ -1,0 +1,79 @@
+import type { KeyRing } from '../../crypto/key-ring.js';
+import type { Database } from '../../db/driver.js';
+import type { Env } from '../../env.js';
+import type { Logger } from '../../logger.js';
+import { createIpPolicy } from '../../net/ip-policy.js';
+import { createSafeDispatcher, type ResolveHost } from '../../net/safe-dispatcher.js';
+import { createAuthorizedFetch } from './authorized-fetch.js';
+import { createConnectorCalls } from './connector-calls.js';
+import { createConnectorService } from './connectors.service.js';
+import { createOAuthClient } from './oauth-client.js';
+import { createOAuthFlow } from './oauth-flow.js';
+import { createTokenManager } from './token-manager.js';
+import { createUsageAudit } from './usage-audit.js';
+
+/**
+ * Wires the connectors area: one SSRF-safe dispatcher per process shared by connector
+ * calls and OAuth token requests, one token manager (so single flight spans every
+ * caller), one usage aggregator. `runtime` owns the timers and sockets.
+ */
+export interface ConnectorModuleDeps {
+  env: Env;
+  logger: Logger;
+  database: Database;
+  keyRing: KeyRing;
+  clock?: () => Date;
+  /** DNS override for tests; production uses the OS resolver. */
+  resolveHost?: ResolveHost;
+}
+
+export function createConnectorModule(deps: ConnectorModuleDeps) {
+  const allowInsecureHttp = deps.env.NODE_ENV !== 'production';
+  const dispatcher = createSafeDispatcher({
+    policy: createIpPolicy({ allowCidrs: deps.env.OUTBOUND_ALLOW_CIDRS }),
+    ...(deps.resolveHost && { lookup: deps.resolveHost }),
+  });
+  const clockDeps = deps.clock ? { clock: deps.clock } : {};
+  const oauth = createOAuthClient({ dispatcher, allowInsecureHttp, ...clockDeps });
+  const tokens = createTokenManager({
+    database: deps.database,
+    ring: deps.keyRing,
+    oauth,
+    logger: deps.logger,
+    ...clockDeps,
+  });
+  const authorizedFetch = createAuthorizedFetch({ ring: deps.keyRing, tokens, dispatcher });
+  const usage = createUsageAudit({ database: deps.database, logger: deps.logger, ...clockDeps });
+  const publicBaseUrl = (deps.env.PUBLIC_BASE_URL ?? `http://${deps.env.HOST}:${deps.env.PORT}`).replace(/\/+$/, '');
+  return {
+    connectors: createConnectorService({ ring: deps.keyRing, allowInsecureHttp }),
+    connectorCalls: createConnectorCalls({
+      database: deps.database,
+      authorizedFetch,
+      usage,
+      testsPerMinutePerUser: deps.env.CONNECTOR_TEST_RATE_PER_MINUTE,
+      ...clockDeps,
+    }),
+    oauthFlow: createOAuthFlow({
+      database: deps.database,
+      ring: deps.keyRing,
+      oauth,
+      logger: deps.logger,
+      redirectUri: `${publicBaseUrl}/oauth/callback`,
+      ...clockDeps,
+    }),
+    connectorRuntime: {
+      authorizedFetch,
+      usage,
+      start() {
+        usage.start();
+      },
+      async close() {
+        await usage.stop();
+        await dispatcher.close();
+      },
+    },
+  };
+}
+
+export type ConnectorModule = ReturnType<typeof createConnectorModule>;

@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type AuthUser, InvalidTokenError, type TokenVerifier } from '../../auth/jwt.js';
+import type { Database } from '../../db/driver.js';
+import { withUserTransaction } from '../../db/tx.js';
+import type { Env } from '../../env.js';
+import { AppError } from '../../errors.js';
+import { createKeyAuthHook } from '../../gateway/key-auth.js';
+import { sendProblem } from '../../http/problem.js';
+import type { Services } from '../../services.js';
+import type { KeyVerifier } from '../api-keys/key-verifier.js';
+import type { AuditActor } from '../audit/audit.store.js';
+import { requireRole, writeRoles } from '../projects/project-access.js';
+import { findConnector } from './connectors.store.js';
+
+/**
+ * HTTP routes of the connectors area, registered through buildServer's `plugins`:
+ * - `GET /oauth/callback`: the provider sends the user's browser here; the outcome goes
+ *   to OAUTH_RESULT_URL as `?status=&connectorId=&error=` (or is returned as JSON when
+ *   no result page is configured). Logged at warn level only: its URL carries the code.
+ * - `ANY /api/proxy/<connectorId>/<path>`: for clients that must never hold the secret.
+ *   Authenticated by a project API key (X-API-Key, same checks and rate limit as the
+ *   public gateway) or a member's JWT; the connector must belong to that project.
+ */
+export interface ConnectorPluginDeps {
+  env: Env;
+  database: Database;
+  services: Services;
+  verifyToken: TokenVerifier;
+  keyVerifier: KeyVerifier;
+  defaultKeyRateLimitPerMinute?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    proxyUser?: AuthUser;
+  }
+}
+
+const droppedRequestHeaders = new Set([
+  'host',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'x-request-id',
+]);
+const droppedResponseHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'set-cookie',
+  'trailer',
+  'upgrade',
+]);
+const uuid = z.uuid();
+
+export function createConnectorPlugins(deps: ConnectorPluginDeps): Array<(app: FastifyInstance) => Promise<void>> {
+  return [async (app) => registerOAuthCallback(app, deps), async (app) => registerProxy(app, deps)];
+}
+
+async function registerOAuthCallback(app: FastifyInstance, deps: ConnectorPluginDeps) {
+  app.get('/oauth/callback', { logLevel: 'warn' }, async (request, reply) => {
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    const result = await deps.services.oauthFlow.callback(new URLSearchParams(query));
+    const resultUrl = deps.env.OAUTH_RESULT_URL;
+    if (!resultUrl) return reply.code(result.status === 'success' ? 200 : 400).send(result);
+    const target = new URL(resultUrl);
+    target.searchParams.set('status', result.status);
+    if (result.connectorId) target.searchParams.set('connectorId', result.connectorId);
+    if (result.status === 'error') target.searchParams.set('error', result.code);
+    return reply.redirect(target.href, 303);
+  });
+}
+
+async function registerProxy(app: FastifyInstance, deps: ConnectorPluginDeps) {
+  await app.register(async (proxy) => {
+    // Bodies pass through untouched, whatever their type.
+    proxy.removeAllContentTypeParsers();
+    proxy.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    const keyAuth = createKeyAuthHook({
+      verifier: deps.keyVerifier,
+      defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute ?? 600,
+    });
+    proxy.addHook('onRequest', async (request, reply) => {
+      if (request.headers['x-api-key'] !== undefined) return keyAuth(request, reply);
+      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+      if (!match?.[1]) return sendProblem(reply, 'UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
+      try {
+        request.proxyUser = await deps.verifyToken(match[1]);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) return sendProblem(reply, 'UNAUTHORIZED', error.message);
+        throw error;
+      }
+    });
+    const handler = (request: FastifyRequest, reply: FastifyReply) => proxyRequest(deps, request, reply);
+    proxy.all('/api/proxy/:connectorId', handler);
+    proxy.all('/api/proxy/:connectorId/*', handler);
+  });
+}
+
+async function authorize(deps: ConnectorPluginDeps, request: FastifyRequest, connectorId: string) {
+  const key = request.apiKey;
+  if (key) {
+    if (key.publicInterfaceId)
+      throw new AppError('FORBIDDEN', 'a key scoped to one public interface cannot use connectors');
+    return { projectId: key.projectId, actor: { type: 'api_key', id: key.id } satisfies AuditActor };
+  }
+  const user = request.proxyUser;
+  if (!user) throw new AppError('UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
+  const projectId = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+    const row = await findConnector(tx, connectorId);
+    if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+    await requireRole(tx, row.project_id, user.id, writeRoles);
+    return row.project_id;
+  });
+  return { projectId, actor: { type: 'user', id: user.id } satisfies AuditActor };
+}
+
+async function proxyRequest(deps: ConnectorPluginDeps, request: FastifyRequest, reply: FastifyReply) {
+  const { connectorId } = request.params as { connectorId: string };
+  if (!uuid.safeParse(connectorId).success) throw new AppError('NOT_FOUND', 'connector not found');
+  const { projectId, actor } = await authorize(deps, request, connectorId);
+  const prefix = `/api/proxy/${connectorId}`;
+  const rest = request.url.slice(prefix.length);
+  const path = rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string' && !droppedRequestHeaders.has(name)) headers[name] = value;
+  }
+  const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+  const response = await deps.services.connectorCalls.callForProject(actor, projectId, connectorId, {
+    method: request.method,
+    path,
+    headers,
+    ...(body && body.length > 0 && { body }),
+  });
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (!droppedResponseHeaders.has(name)) reply.header(name, value);
+  }
+  return reply.code(response.status).send(response.body);
+}

@@ -1,0 +1,222 @@
+import * as oauth from 'oauth4webapi';
+import { AppError } from '../../errors.js';
+import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
+import { safeFetch } from '../../net/safe-fetch.js';
+import type { OAuthConfig } from './auth-config.js';
+
+/**
+ * OAuth 2.0 client operations through `oauth4webapi` (OpenID-certified, no dependencies).
+ * Every request it makes goes through our `safeFetch` via its `customFetch` hook, so the
+ * token endpoint gets the same SSRF checks, timeout and size cap as any connector call.
+ * Token endpoints are never redirected to and never retried: a lost refresh response may
+ * already have rotated the refresh token.
+ */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | undefined;
+  expiresAt: Date | null;
+}
+
+/** A refusal from the provider, carrying its RFC 6749 §5.2 error code (never a description with secrets). */
+export class OAuthProviderError extends AppError {
+  constructor(
+    readonly oauthError: string,
+    message: string,
+  ) {
+    super('BAD_GATEWAY', message, { details: { oauthError } });
+    this.name = 'OAuthProviderError';
+  }
+}
+
+export interface OAuthClientDeps {
+  dispatcher: SafeDispatcher;
+  allowInsecureHttp: boolean;
+  timeoutMs?: number;
+  clock?: () => Date;
+}
+
+const maxTokenResponseBytes = 256 * 1024;
+
+export function createOAuthClient(deps: OAuthClientDeps) {
+  const clock = deps.clock ?? (() => new Date());
+
+  const fetchThroughSafeDispatcher = async (url: string, init: oauth.CustomFetchOptions<string, unknown>) => {
+    const body = init.body === undefined || init.body === null ? undefined : String(init.body);
+    const response = await safeFetch(
+      url,
+      {
+        method: init.method,
+        headers: init.headers,
+        ...(body !== undefined && { body }),
+        ...(init.signal && { signal: init.signal }),
+      },
+      {
+        dispatcher: deps.dispatcher,
+        timeoutMs: deps.timeoutMs ?? 15_000,
+        maxRedirects: 0,
+        maxResponseBytes: maxTokenResponseBytes,
+        retry: { maxRetries: 0 },
+      },
+    );
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+    }
+    const empty = response.status === 204 || response.status === 304 || response.body.length === 0;
+    return new Response(empty ? null : new Uint8Array(response.body), { status: response.status, headers });
+  };
+
+  const requestOptions = {
+    [oauth.customFetch]: fetchThroughSafeDispatcher,
+    ...(deps.allowInsecureHttp && { [oauth.allowInsecureRequests]: true }),
+  };
+
+  function server(config: OAuthConfig): oauth.AuthorizationServer {
+    if (config.type === 'oauth2_client_credentials') {
+      return { issuer: new URL(config.tokenUrl).origin, token_endpoint: config.tokenUrl };
+    }
+    return {
+      issuer: config.issuer ?? new URL(config.authorizationUrl).origin,
+      authorization_endpoint: config.authorizationUrl,
+      token_endpoint: config.tokenUrl,
+    };
+  }
+
+  function clientAuth(config: OAuthConfig, clientSecret: string): oauth.ClientAuth {
+    return config.clientAuth === 'client_secret_post'
+      ? oauth.ClientSecretPost(clientSecret)
+      : oauth.ClientSecretBasic(clientSecret);
+  }
+
+  function toTokenSet(response: oauth.TokenEndpointResponse, defaultLifetimeSeconds: number | null): TokenSet {
+    const lifetime = typeof response.expires_in === 'number' ? response.expires_in : defaultLifetimeSeconds;
+    return {
+      accessToken: response.access_token,
+      refreshToken: response.refresh_token,
+      expiresAt: lifetime === null ? null : new Date(clock().getTime() + lifetime * 1000),
+    };
+  }
+
+  async function grant<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toProviderError(what, error);
+    }
+  }
+
+  return {
+    /** The provider URL the user's browser is sent to; PKCE S256 always. */
+    async authorizationUrl(
+      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
+      request: { redirectUri: string; state: string; codeVerifier: string },
+    ): Promise<URL> {
+      const url = new URL(config.authorizationUrl);
+      for (const [name, value] of Object.entries(config.extraAuthParams)) url.searchParams.set(name, value);
+      url.searchParams.set('client_id', config.clientId);
+      url.searchParams.set('response_type', 'code');
+      url.searchParams.set('redirect_uri', request.redirectUri);
+      if (config.scopes.length > 0) url.searchParams.set('scope', config.scopes.join(' '));
+      url.searchParams.set('state', request.state);
+      url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(request.codeVerifier));
+      url.searchParams.set('code_challenge_method', 'S256');
+      return url;
+    },
+
+    async exchangeCode(
+      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
+      clientSecret: string,
+      callback: { parameters: URLSearchParams; expectedState: string; redirectUri: string; codeVerifier: string },
+    ): Promise<TokenSet> {
+      const as = server(config);
+      const client = { client_id: config.clientId };
+      const validated = await grant('authorization', async () =>
+        oauth.validateAuthResponse(as, client, callback.parameters, callback.expectedState),
+      );
+      return grant('code exchange', async () => {
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          clientAuth(config, clientSecret),
+          validated,
+          callback.redirectUri,
+          callback.codeVerifier,
+          requestOptions,
+        );
+        return toTokenSet(await oauth.processAuthorizationCodeResponse(as, client, response), null);
+      });
+    },
+
+    async refresh(
+      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
+      clientSecret: string,
+      refreshToken: string,
+    ): Promise<TokenSet> {
+      const as = server(config);
+      const client = { client_id: config.clientId };
+      return grant('refresh', async () => {
+        const response = await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          clientAuth(config, clientSecret),
+          refreshToken,
+          requestOptions,
+        );
+        return toTokenSet(await oauth.processRefreshTokenResponse(as, client, response), null);
+      });
+    },
+
+    async clientCredentials(
+      config: Extract<OAuthConfig, { type: 'oauth2_client_credentials' }>,
+      clientSecret: string,
+    ): Promise<TokenSet> {
+      const as = server(config);
+      const client = { client_id: config.clientId };
+      const parameters: Record<string, string> = {};
+      if (config.scopes.length > 0) parameters.scope = config.scopes.join(' ');
+      if (config.audience) parameters.audience = config.audience;
+      return grant('client credentials', async () => {
+        const response = await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          clientAuth(config, clientSecret),
+          parameters,
+          requestOptions,
+        );
+        // No expires_in: cache for an hour at most rather than forever.
+        return toTokenSet(await oauth.processClientCredentialsResponse(as, client, response), 3600);
+      });
+    },
+  };
+}
+
+export type OAuthClient = ReturnType<typeof createOAuthClient>;
+
+/** Causes are dropped on purpose: oauth4webapi attaches response bodies, which may hold tokens. */
+function toProviderError(what: string, error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const code = oauthErrorCode(error.error);
+    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const code = oauthErrorCode(error.cause[0]?.parameters.error ?? 'invalid_client');
+    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    const code = oauthErrorCode(error.error);
+    return new OAuthProviderError(code, `the provider returned an error (${code})`);
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    return new OAuthProviderError(
+      'invalid_response',
+      `the provider's ${what} response is invalid (${error.code ?? 'unexpected'})`,
+    );
+  }
+  return error;
+}
+
+/** Provider-supplied text: keep it only when it looks like an RFC 6749 error code. */
+function oauthErrorCode(value: string): string {
+  return /^[a-z0-9_.-]{1,64}$/i.test(value) ? value : 'unrecognised_error';
+}

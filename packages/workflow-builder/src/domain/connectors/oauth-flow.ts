@@ -1,0 +1,218 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { generateRandomCodeVerifier } from 'oauth4webapi';
+import type { AuthUser } from '../../auth/jwt.js';
+import { decryptField, parseEncryptedRecord } from '../../crypto/envelope.js';
+import type { KeyRing } from '../../crypto/key-ring.js';
+import type { Database } from '../../db/driver.js';
+import { type Tx, withUserTransaction } from '../../db/tx.js';
+import { AppError, isAppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { insertAuditEvent } from '../audit/audit.store.js';
+import { requireRole, writeRoles } from '../projects/project-access.js';
+import { parseAuthConfig } from './auth-config.js';
+import { openSecrets, sealSecrets } from './connector-secrets.js';
+import { findConnector, findConnectorForUse, findSettings, saveTokens, updateConnector } from './connectors.store.js';
+import { type OAuthClient, OAuthProviderError } from './oauth-client.js';
+import { consumeOauthState, deleteStaleOauthStates, findOauthState, insertOauthState } from './oauth-states.store.js';
+
+/**
+ * The authorization-code flow. `start` stores a one-time state (only its hash) bound to
+ * project, connector and user, with the PKCE verifier encrypted like any credential.
+ * `callback` consumes the state in one statement (a replay finds it used), exchanges the
+ * code, and stores the tokens as the user who started the flow, under RLS, so a user who
+ * lost access meanwhile cannot complete it. Every failure stores nothing and returns a
+ * stable error code for the UI; none of them echoes a token, code or secret.
+ */
+export const oauthStateTtlMs = 10 * 60 * 1000;
+
+export type OAuthCallbackResult =
+  | { status: 'success'; connectorId: string }
+  | { status: 'error'; code: OAuthCallbackErrorCode; connectorId: string | null };
+
+export type OAuthCallbackErrorCode =
+  | 'invalid_request'
+  | 'unknown_state'
+  | 'state_already_used'
+  | 'state_expired'
+  | 'access_denied'
+  | 'authorization_error'
+  | 'token_exchange_failed'
+  | 'connector_unavailable';
+
+export interface OAuthFlowDeps {
+  database: Database;
+  ring: KeyRing;
+  oauth: OAuthClient;
+  logger: Logger;
+  redirectUri: string;
+  clock?: () => Date;
+}
+
+function hashState(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+function verifierField(stateId: string): string {
+  return `pkce.${stateId}`;
+}
+
+export function createOAuthFlow(deps: OAuthFlowDeps) {
+  const clock = deps.clock ?? (() => new Date());
+
+  async function auditFailure(state: { project_id: string; connector_id: string; user_id: string }, reason: string) {
+    await insertAuditEvent(deps.database.db, {
+      projectId: state.project_id,
+      actor: { type: 'user', id: state.user_id },
+      action: 'connector.oauth_failed',
+      entityType: 'connector',
+      entityId: state.connector_id,
+      metadata: { reason },
+    }).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not audit failed oauth callback'));
+  }
+
+  async function storeTokens(
+    tx: Tx,
+    connectorId: string,
+    userId: string,
+    tokens: { accessToken: string; refreshToken: string | undefined; expiresAt: Date | null },
+  ) {
+    const row = await findConnectorForUse(tx, connectorId, { lock: true });
+    if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+    await requireRole(tx, row.project_id, userId, writeRoles);
+    const ref = { projectId: row.project_id, connectorId: row.id };
+    const secrets: Record<string, string> = {
+      clientSecret: openSecrets(deps.ring, ref, row.encrypted_credentials).clientSecret ?? '',
+      accessToken: tokens.accessToken,
+    };
+    if (tokens.refreshToken) secrets.refreshToken = tokens.refreshToken;
+    const sealed = sealSecrets(deps.ring, ref, secrets);
+    const saved = await saveTokens(tx, row.id, row.credentials_version, {
+      secretHints: sealed.hints,
+      encryptedCredentials: sealed.record,
+      encryptionKeyId: sealed.keyId,
+      tokenExpiresAt: tokens.expiresAt,
+    });
+    if (!saved) throw new AppError('CONFLICT', 'connector credentials changed during authorization');
+    await updateConnector(tx, row.id, { authStatus: 'ready', statusMessage: null });
+    await insertAuditEvent(tx, {
+      projectId: row.project_id,
+      actor: { type: 'user', id: userId },
+      action: 'connector.oauth_authorized',
+      entityType: 'connector',
+      entityId: row.id,
+      metadata: { name: row.name, refreshToken: tokens.refreshToken !== undefined, expiresAt: tokens.expiresAt },
+    });
+  }
+
+  return {
+    async start(tx: Tx, user: AuthUser, connectorId: string) {
+      const row = await findConnector(tx, connectorId);
+      if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+      await requireRole(tx, row.project_id, user.id, writeRoles);
+      const settings = await findSettings(tx, connectorId);
+      const config = settings ? parseAuthConfig(settings.auth_config) : undefined;
+      if (config?.type !== 'oauth2_authorization_code') {
+        throw new AppError('BAD_REQUEST', 'only oauth2_authorization_code connectors use the authorization flow', {
+          details: { field: 'id' },
+        });
+      }
+      if (!row.enabled) throw new AppError('PRECONDITION_FAILED', 'connector is disabled');
+      const state = randomBytes(32).toString('base64url');
+      const codeVerifier = generateRandomCodeVerifier();
+      const stateId = randomUUID();
+      const sealed = sealSecrets(
+        deps.ring,
+        { projectId: row.project_id, connectorId: row.id },
+        { [verifierField(stateId)]: codeVerifier },
+      );
+      const expiresAt = new Date(clock().getTime() + oauthStateTtlMs);
+      await insertOauthState(tx, {
+        id: stateId,
+        stateHash: hashState(state),
+        projectId: row.project_id,
+        connectorId: row.id,
+        userId: user.id,
+        redirectUri: deps.redirectUri,
+        encryptedVerifier: sealed.record,
+        encryptionKeyId: sealed.keyId,
+        expiresAt,
+      });
+      await insertAuditEvent(tx, {
+        projectId: row.project_id,
+        actor: { type: 'user', id: user.id },
+        action: 'connector.oauth_started',
+        entityType: 'connector',
+        entityId: row.id,
+        metadata: { name: row.name, scopes: config.scopes },
+      });
+      const url = await deps.oauth.authorizationUrl(config, { redirectUri: deps.redirectUri, state, codeVerifier });
+      return { authorizationUrl: url.href, expiresAt };
+    },
+
+    async callback(parameters: URLSearchParams): Promise<OAuthCallbackResult> {
+      const stateParam = parameters.get('state');
+      if (!stateParam || stateParam.length > 512)
+        return { status: 'error', code: 'invalid_request', connectorId: null };
+      const stateHash = hashState(stateParam);
+      const state = await consumeOauthState(deps.database.db, stateHash);
+      if (!state) {
+        const known = await findOauthState(deps.database.db, stateHash);
+        return {
+          status: 'error',
+          code: known ? 'state_already_used' : 'unknown_state',
+          connectorId: known?.connector_id ?? null,
+        };
+      }
+      const connectorId = state.connector_id;
+      const fail = async (code: OAuthCallbackErrorCode, reason: string = code): Promise<OAuthCallbackResult> => {
+        await auditFailure(state, reason);
+        return { status: 'error', code, connectorId };
+      };
+      await deleteStaleOauthStates(deps.database.db, connectorId, new Date(clock().getTime() - oauthStateTtlMs));
+      if (state.expires_at.getTime() <= clock().getTime()) return fail('state_expired');
+      const providerError = parameters.get('error');
+      if (providerError)
+        return fail(
+          providerError === 'access_denied' ? 'access_denied' : 'authorization_error',
+          `provider:${providerError.slice(0, 64)}`,
+        );
+      const connector = await findConnectorForUse(deps.database.db, connectorId);
+      if (!connector || connector.project_id !== state.project_id || !connector.enabled)
+        return fail('connector_unavailable');
+      const config = parseAuthConfig(connector.auth_config);
+      if (config.type !== 'oauth2_authorization_code') return fail('connector_unavailable');
+      const ref = { projectId: state.project_id, connectorId };
+      let tokens: Awaited<ReturnType<OAuthClient['exchangeCode']>>;
+      try {
+        const codeVerifier = decryptField(
+          deps.ring,
+          ref,
+          parseEncryptedRecord(state.encrypted_verifier),
+          verifierField(state.id),
+        );
+        const secrets = openSecrets(deps.ring, ref, connector.encrypted_credentials);
+        tokens = await deps.oauth.exchangeCode(config, secrets.clientSecret ?? '', {
+          parameters,
+          expectedState: stateParam,
+          redirectUri: state.redirect_uri,
+          codeVerifier,
+        });
+      } catch (error) {
+        if (error instanceof OAuthProviderError) return fail('token_exchange_failed', `token:${error.oauthError}`);
+        if (isAppError(error)) return fail('token_exchange_failed', error.code);
+        throw error;
+      }
+      try {
+        await withUserTransaction(deps.database.db, { sub: state.user_id, role: 'authenticated' }, (tx) =>
+          storeTokens(tx, connectorId, state.user_id, tokens),
+        );
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        return fail('connector_unavailable', error.code);
+      }
+      return { status: 'success', connectorId };
+    },
+  };
+}
+
+export type OAuthFlow = ReturnType<typeof createOAuthFlow>;
