@@ -5,7 +5,11 @@ import { createTokenVerifier } from './auth/jwt.js';
 import { createDatabase, type Database } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import { createKeyVerifier, type KeyVerifier } from './domain/api-keys/key-verifier.js';
+import { createConnectorPlugins } from './domain/connectors/connectors.plugin.js';
+import { assertStoredKeysInRing, resolveKeyRing } from './domain/connectors/encryption-keys.js';
+import { publicBaseUrlOf } from './domain/workflows/services.module.js';
 import type { Env } from './env.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
 import type { Logger } from './logger.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
@@ -33,6 +37,8 @@ export interface App {
   database: Database;
   services: Services;
   keyVerifier: KeyVerifier;
+  /** Public REST gateway: route table, metrics, limiter. */
+  gateway: Gateway;
   temporal: TemporalClients | undefined;
   secrets: ResolvedSecrets;
   close(): Promise<void>;
@@ -46,6 +52,7 @@ export interface AppOverrides {
 /** Composition root shared by `main.ts`, the dev command and the tests: env → db → temporal → server. */
 export async function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
   const secrets = resolveSecrets(env);
+  const keyRing = resolveKeyRing(env);
   const database =
     overrides.database ??
     (await createDatabase({
@@ -57,6 +64,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
   const ownsDatabase = !overrides.database;
   try {
     await migrate(database.db, { logger });
+    await assertStoredKeysInRing(database.db, keyRing);
     const temporal = env.TEMPORAL_ADDRESS
       ? createTemporalClients({ address: env.TEMPORAL_ADDRESS, logger })
       : undefined;
@@ -69,7 +77,9 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       apiKeyEnvironment: env.API_KEY_ENV,
       namespaces: env.TEMPORAL_MANAGE_NAMESPACES ? temporal : undefined,
       ...(overrides.clock && { clock: overrides.clock }),
+      keyRing,
     });
+    services.connectorRuntime.start();
     const keyVerifier = createKeyVerifier({
       database,
       pepper: secrets.apiKeyPepper,
@@ -78,30 +88,49 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       cacheSize: env.API_KEY_CACHE_SIZE,
     });
     await keyVerifier.start();
+    const gateway = createGateway({
+      database,
+      logger,
+      keyVerifier,
+      temporal,
+      publicBaseUrl: publicBaseUrlOf(env),
+      deadlineMs: env.GATEWAY_DEADLINE_MS,
+      bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+      retryAfterSeconds: env.GATEWAY_RETRY_AFTER_SECONDS,
+      routeRefreshIntervalMs: env.GATEWAY_ROUTE_REFRESH_MS,
+      metricsToken: env.METRICS_TOKEN,
+    });
+    await gateway.start();
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
     if (temporal) readiness.push({ name: 'temporal', check: () => temporal.ping() });
+    const verifyToken = createTokenVerifier({
+      secret: secrets.jwtSecret,
+      supabaseUrl: env.SUPABASE_URL,
+      audience: env.SUPABASE_JWT_AUDIENCE,
+    });
     const server = await buildServer({
       logger,
       database,
       services,
-      verifyToken: createTokenVerifier({
-        secret: secrets.jwtSecret,
-        supabaseUrl: env.SUPABASE_URL,
-        audience: env.SUPABASE_JWT_AUDIENCE,
-      }),
+      verifyToken,
       keyVerifier,
       readiness,
+      keyAuth: gateway.keyAuth,
+      plugins: [...createConnectorPlugins({ env, database, services, verifyToken, keyVerifier }), ...gateway.plugins],
     });
     return {
       server,
       database,
       services,
       keyVerifier,
+      gateway,
       temporal,
       secrets,
       async close() {
         await server.close();
+        await gateway.stop();
         await keyVerifier.stop();
+        await services.connectorRuntime.close();
         await temporal?.close();
         if (ownsDatabase) await database.close();
       },

@@ -3,8 +3,11 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { resolveSecrets } from './app.js';
 import { mintToken } from './auth/jwt.js';
+import { runRotateKeys } from './cli/rotate-keys.js';
+import { generateKeySpecEntry, isValidKeyId } from './crypto/key-ring.js';
 import { createDatabase } from './db/driver.js';
 import { migrate } from './db/migrate.js';
+import { resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import { type Env, EnvError, loadEnv } from './env.js';
 import { createLogger } from './logger.js';
 
@@ -69,6 +72,58 @@ const commands: Record<string, Command> = {
       });
       process.stdout.write(`${token}\n`);
     },
+  },
+};
+
+commands['rotate-keys'] = {
+  summary: 're-wrap every stored data key under the active ENCRYPTION_KEYS key (online, resumable)',
+  usage: 'wfb rotate-keys [--batch-size <n>] [--no-progress]',
+  async run(args, env) {
+    const { values } = parseArgs({
+      args,
+      options: { 'batch-size': { type: 'string' }, 'no-progress': { type: 'boolean' } },
+    });
+    const batchSize = z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .safeParse(values['batch-size'] ?? 500);
+    if (!batchSize.success) throw new UsageError('--batch-size must be 1 … 10000');
+    const logger = createLogger({ level: env.LOG_LEVEL });
+    const database = await openDatabase(env);
+    try {
+      await migrate(database.db, { logger });
+      const result = await runRotateKeys({
+        database,
+        ring: resolveKeyRing(env),
+        logger,
+        batchSize: batchSize.data,
+        progress: !values['no-progress'] && process.stderr.isTTY === true,
+      });
+      process.stdout.write(
+        `active key ${result.activeKeyId}: re-wrapped ${result.rewrapped} connectors and ${result.oauthStatesRewrapped} OAuth states ` +
+          `in ${result.passes} pass(es); ${result.changedDuringSweep} changed during the sweep, ` +
+          `${result.remaining} remaining, ${result.failed.length} failed\n`,
+      );
+      if (result.remaining > 0 || result.failed.length > 0) {
+        throw new Error(
+          `rotation incomplete: ${result.remaining} remaining, failed: ${result.failed.join(', ') || 'none'}`,
+        );
+      }
+    } finally {
+      await database.close();
+    }
+  },
+};
+
+commands['generate-encryption-key'] = {
+  summary: 'print a new ENCRYPTION_KEYS entry (id:base64 key) to append to the ring',
+  usage: 'wfb generate-encryption-key --id <key id>',
+  async run(args) {
+    const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
+    if (!values.id || !isValidKeyId(values.id)) throw new UsageError('--id must match [a-zA-Z0-9_-]{1,32}');
+    process.stdout.write(`${generateKeySpecEntry(values.id)}\n`);
   },
 };
 

@@ -28,10 +28,21 @@ const envSchema = z.object({
   TEMPORAL_MANAGE_NAMESPACES: booleanString.default(false),
   TEMPORAL_CLI_PATH: z.string().optional(),
   ENCRYPTION_KEYS: z.string().optional(),
+  /** Which ENCRYPTION_KEYS id new ciphertext uses; default: the last one listed. */
+  ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
+  CONNECTOR_TEST_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   OUTBOUND_ALLOW_CIDRS: z.string().default(''),
   OAUTH_RESULT_URL: z.url().optional(),
   KONG_ADMIN_URL: z.url().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Public gateway: deadline of every Temporal call, largest body, Retry-After on 503. */
+  GATEWAY_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16_777_216).default(1_048_576),
+  GATEWAY_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
+  /** Safety net behind NOTIFY: how often the route table reloads everything. */
+  GATEWAY_ROUTE_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -52,6 +63,8 @@ function productionProblems(source: Record<string, string | undefined>): string[
     problems.push('SUPABASE_JWT_SECRET or SUPABASE_URL: one is required in production');
   if (!source.API_KEY_PEPPER) problems.push('API_KEY_PEPPER: required in production (at least 32 characters)');
   if (!source.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production');
+  if (!source.ENCRYPTION_KEYS)
+    problems.push('ENCRYPTION_KEYS: required in production (id:base64key[,id:base64key...], 32-byte keys)');
   return problems;
 }
 

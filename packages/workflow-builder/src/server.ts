@@ -4,7 +4,7 @@ import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
 import type { Database } from './db/driver.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { AppError } from './errors.js';
-import { createKeyAuthHook } from './gateway/key-auth.js';
+import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
 import type { Logger } from './logger.js';
@@ -25,6 +25,8 @@ export interface ServerDeps {
   keyVerifier: KeyVerifier;
   readiness: ReadinessCheck[];
   defaultKeyRateLimitPerMinute?: number;
+  /** Shared limiter and metrics callbacks, so /api/v1 routes and the public gateway agree on a key's budget. */
+  keyAuth?: Pick<KeyAuthOptions, 'limiter' | 'onVerification' | 'onRateLimited'>;
   bodyLimitBytes?: number;
   /** Further routes (public gateway, OAuth callback …) registered by later modules. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
@@ -114,6 +116,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         createKeyAuthHook({
           verifier: deps.keyVerifier,
           defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute ?? 600,
+          ...deps.keyAuth,
         }),
       );
       api.get('/whoami', async (request) => {

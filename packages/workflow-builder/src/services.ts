@@ -1,10 +1,13 @@
+import type { KeyRing } from './crypto/key-ring.js';
 import type { Database } from './db/driver.js';
+import { createApiKeyService } from './domain/api-keys/api-keys.service.js';
+import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
+import { createConnectorModule } from './domain/connectors/connectors.module.js';
+import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
+import { createServicesModule } from './domain/workflows/services.module.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import type { TemporalClients } from './temporal/temporal-clients.js';
-import { createApiKeyService } from './domain/api-keys/api-keys.service.js';
-import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
-import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 
 /** Every service the routers reach through `ctx.services`; built once in the composition root. */
 export interface ServiceDeps {
@@ -16,6 +19,8 @@ export interface ServiceDeps {
   apiKeyEnvironment: string;
   namespaces?: NamespaceRegistrar | undefined;
   clock?: () => Date;
+  /** Key ring for connector credentials (resolveKeyRing in domain/connectors/encryption-keys.ts). */
+  keyRing: KeyRing;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -26,6 +31,14 @@ export function createServices(deps: ServiceDeps) {
       environment: deps.apiKeyEnvironment,
       ...(deps.clock && { clock: deps.clock }),
     }),
+    ...createConnectorModule({
+      env: deps.env,
+      logger: deps.logger,
+      database: deps.database,
+      keyRing: deps.keyRing,
+      ...(deps.clock && { clock: deps.clock }),
+    }),
+    ...createServicesModule({ env: deps.env }),
   };
 }
 

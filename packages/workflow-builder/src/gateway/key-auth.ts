@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { KeyVerification, KeyVerifier, VerifiedKey } from '../domain/api-keys/key-verifier.js';
 import { sendProblem } from '../http/problem.js';
+import { createRateLimiter, type RateBucket, type RateDecision, type RateLimiter } from './rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,79 +12,58 @@ declare module 'fastify' {
 export interface KeyAuthOptions {
   verifier: KeyVerifier;
   defaultRateLimitPerMinute: number;
+  /** Shared with the public gateway so a key has one budget across every /api/v1 route. */
+  limiter?: RateLimiter;
   onVerification?: (kind: KeyVerification['kind']) => void;
-  onRateLimited?: (scope: 'key' | 'interface') => void;
+  onRateLimited?: (scope: RateBucket['scope']) => void;
 }
 
-/**
- * One limiter per distinct per-minute budget (keys may each carry their own), each
- * keyed by key id. In-process: with several instances each enforces the budget on its
- * own; Kong's rate-limiting plugin bounds the total in front.
- */
-export function createPerMinuteLimiters() {
-  const limiters = new Map<number, RateLimiterMemory>();
-  return {
-    async consume(key: string, pointsPerMinute: number): Promise<RateLimitOutcome> {
-      let limiter = limiters.get(pointsPerMinute);
-      if (!limiter) {
-        limiter = new RateLimiterMemory({ points: pointsPerMinute, duration: 60 });
-        limiters.set(pointsPerMinute, limiter);
-      }
-      try {
-        const result = await limiter.consume(key);
-        return {
-          allowed: true,
-          limit: pointsPerMinute,
-          remaining: result.remainingPoints,
-          resetMs: result.msBeforeNext,
-        };
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { allowed: false, limit: pointsPerMinute, remaining: 0, resetMs: rejection.msBeforeNext };
-      }
-    },
-  };
+export const defaultKeyRateLimitPerMinute = 600;
+
+/** Every key rejection is this same 401 body, so a caller cannot tell unknown from revoked or expired. */
+export const keyRejection = 'a valid X-API-Key header is required';
+
+export function apiKeyHeader(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  return typeof header === 'string' && header.length > 0 ? header : undefined;
 }
 
-export interface RateLimitOutcome {
-  allowed: boolean;
-  limit: number;
-  remaining: number;
-  resetMs: number;
+export function keyBucket(key: VerifiedKey, defaultPerMinute: number): RateBucket {
+  return { scope: 'key', id: key.id, perMinute: key.rateLimitPerMinute ?? defaultPerMinute };
 }
 
-export function setRateLimitHeaders(reply: FastifyReply, outcome: RateLimitOutcome): void {
-  const resetSeconds = Math.max(1, Math.ceil(outcome.resetMs / 1000));
-  reply.header('RateLimit-Limit', outcome.limit);
-  reply.header('RateLimit-Remaining', outcome.remaining);
+export function setRateLimitHeaders(reply: FastifyReply, decision: RateDecision): void {
+  const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+  reply.header('RateLimit-Limit', decision.limit);
+  reply.header('RateLimit-Remaining', decision.remaining);
   reply.header('RateLimit-Reset', resetSeconds);
-  if (!outcome.allowed) reply.header('Retry-After', resetSeconds);
+  if (!decision.allowed) reply.header('Retry-After', resetSeconds);
 }
 
-const rejection = 'a valid X-API-Key header is required';
+/** The 429 body for a refused decision; the scope tells the caller which budget ran out. */
+export function sendRateLimited(reply: FastifyReply, decision: RateDecision & { allowed: false }): FastifyReply {
+  const which = decision.scope === 'key' ? 'this key' : 'this interface';
+  return sendProblem(reply, 'TOO_MANY_REQUESTS', `rate limit for ${which} exceeded`, { scope: decision.scope });
+}
 
-/**
- * `onRequest` hook for /api/v1: every rejection is the same 401 body, so a caller cannot
- * tell an unknown key from a revoked or expired one.
- */
+/** `onRequest` hook for the foundation's /api/v1 routes (e.g. /whoami): verify, then the key's limit. */
 export function createKeyAuthHook(options: KeyAuthOptions) {
-  const limiters = createPerMinuteLimiters();
+  const limiter = options.limiter ?? createRateLimiter();
   return async function keyAuth(request: FastifyRequest, reply: FastifyReply) {
-    const header = request.headers['x-api-key'];
-    const candidate = Array.isArray(header) ? undefined : header;
+    const candidate = apiKeyHeader(request);
     if (!candidate) {
       options.onVerification?.('malformed');
-      return sendProblem(reply, 'UNAUTHORIZED', rejection);
+      return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
     }
     const verification = await options.verifier.verify(candidate);
     options.onVerification?.(verification.kind);
-    if (verification.kind !== 'valid') return sendProblem(reply, 'UNAUTHORIZED', rejection);
+    if (verification.kind !== 'valid') return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
     const key = verification.key;
-    const outcome = await limiters.consume(key.id, key.rateLimitPerMinute ?? options.defaultRateLimitPerMinute);
-    setRateLimitHeaders(reply, outcome);
-    if (!outcome.allowed) {
+    const decision = limiter.consume([keyBucket(key, options.defaultRateLimitPerMinute)]);
+    setRateLimitHeaders(reply, decision);
+    if (!decision.allowed) {
       options.onRateLimited?.('key');
-      return sendProblem(reply, 'TOO_MANY_REQUESTS', 'rate limit for this key exceeded');
+      return sendRateLimited(reply, decision);
     }
     request.apiKey = key;
   };

@@ -37,7 +37,23 @@ describe.each(driverKinds)('key verification on %s (database)', (kind) => {
 
   it('classifies valid, malformed, unknown, revoked, expired and out-of-scope keys', async () => {
     const caller = callerFor(testApp, owner);
-    const scope = randomUUID();
+    // A scope must be a real public interface of the project (composite foreign key).
+    const service = await caller.workflows.create({
+      projectId,
+      name: 'scope-target',
+      workflowType: 'orderWorkflow',
+      taskQueue: 'unused',
+      workflowIdSource: { mode: 'fixed', workflowId: 'singleton' },
+    });
+    const status = await caller.serviceInterfaces.create({
+      serviceId: service.id,
+      name: 'status',
+      type: 'query',
+      callableName: 'getStatus',
+    });
+    const scope = (
+      await caller.publicInterfaces.create({ serviceInterfaceId: status.id, method: 'GET', path: '/status' })
+    ).id;
     const valid = await caller.apiKeys.create({ projectId, name: 'valid' });
     const scoped = await caller.apiKeys.create({ projectId, name: 'scoped', publicInterfaceId: scope });
     const revoked = await caller.apiKeys.create({ projectId, name: 'revoked' });

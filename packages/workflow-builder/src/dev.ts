@@ -1,0 +1,88 @@
+import { runWorkers } from '@wfb/worker/run-workers.js';
+import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
+import { createApp } from './app.js';
+import { mintToken } from './auth/jwt.js';
+import { EnvError, loadEnv } from './env.js';
+import { demoDefaults, seedDemo } from './gateway/demo-seed.js';
+import { createLogger } from './logger.js';
+
+/**
+ * Quickstart command 1: the whole stack on embedded defaults in one process tree.
+ * PGlite under DATA_DIR, a Temporal dev server (unless TEMPORAL_ADDRESS names one), the
+ * example worker, the API, and a seeded demo project whose curl is printed.
+ */
+const devUserId = '00000000-0000-4000-8000-000000000001';
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  if (env.NODE_ENV === 'production') throw new Error('the dev command is for local use; run src/main.ts in production');
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }));
+  };
+  try {
+    let address = env.TEMPORAL_ADDRESS;
+    if (!address) {
+      logger.info('starting a Temporal dev server');
+      const server: TemporalDevServer = await startTemporalDevServer({
+        namespaces: [demoDefaults.namespace],
+        ...(env.TEMPORAL_CLI_PATH && { cliPath: env.TEMPORAL_CLI_PATH }),
+        logger,
+      });
+      closers.push(() => server.stop());
+      address = server.address;
+      logger.info({ address, startupMs: server.startupMs }, 'Temporal dev server ready');
+    }
+    const workers = await runWorkers({
+      address,
+      namespaces: [demoDefaults.namespace],
+      taskQueue: demoDefaults.taskQueue,
+      logger: logger.child({ component: 'worker' }),
+    });
+    closers.push(() => workers.shutdown());
+    const app = await createApp({ ...env, TEMPORAL_ADDRESS: address, TEMPORAL_MANAGE_NAMESPACES: true }, logger);
+    closers.push(() => app.close());
+    await app.server.listen({ host: env.HOST, port: env.PORT });
+    const address0 = app.server.server.address();
+    const port = address0 && typeof address0 === 'object' ? address0.port : env.PORT;
+    const baseUrl = env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${port}`;
+    const demo = await seedDemo({ app, userId: devUserId, baseUrl });
+    const token = app.secrets.jwtSecret
+      ? await mintToken({ secret: app.secrets.jwtSecret, userId: devUserId, expiresInSeconds: 7 * 24 * 3600 })
+      : undefined;
+    const lines = [
+      '',
+      `Workflow Builder is running at ${baseUrl}  (Ctrl-C stops everything)`,
+      `  Temporal: ${address}   database: ${env.DATABASE_URL ? 'Postgres' : `PGlite in ${env.DATA_DIR}`}`,
+      '',
+      `Try it — ${demo.curl.label}:`,
+      `  ${demo.curl.command}`,
+      '',
+      ...demo.examples.flatMap((call) => [`${call.label}:`, `  ${call.command}`]),
+      '',
+      ...(token ? ['A builder-UI token for the demo user (tRPC at /trpc), valid 7 days:', `  ${token}`, ''] : []),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await closeAll();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof EnvError ? error.message : `dev failed: ${error instanceof Error ? error.message : String(error)}`}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthUser } from '../../auth/jwt.js';
+import type { HttpMethod } from '../../db/schema.services.js';
+import type { Tx } from '../../db/tx.js';
+import { AppError, fromDatabaseError } from '../../errors.js';
+import { buildOpenApiDocument } from '../../openapi/openapi-document.js';
+import { insertAuditEvent } from '../audit/audit.store.js';
+import { adminRoles, readRoles, requireRole } from '../projects/project-access.js';
+import { findProject } from '../projects/projects.store.js';
+import { findServiceInterface } from '../service-interfaces/service-interfaces.store.js';
+import { findWorkflow } from '../workflows/workflows.store.js';
+import { checkRoute, publicUrl } from './public-interface-rules.js';
+import * as store from './public-interfaces.store.js';
+import { defaultRouteHash, type RouteHashFunction, routeHashPattern } from './route-hash.js';
+
+/**
+ * Publishing a service interface as `METHOD /api/v1/<route hash>/<path>`. Publishing is an
+ * admin decision (RLS agrees). The hash is allocated once: on a unique-index collision the
+ * next attempt's hash is tried, inside the same transaction (ON CONFLICT DO NOTHING leaves it
+ * usable, and sees other tenants' hashes that RLS hides from a SELECT).
+ */
+export interface PublicInterfaceServiceDeps {
+  publicBaseUrl: string;
+  routeHash?: RouteHashFunction;
+  maxHashAttempts?: number;
+}
+
+export interface CreatePublicInterfaceInput {
+  serviceInterfaceId: string;
+  method: HttpMethod;
+  path: string;
+  rateLimitPerMinute?: number | null | undefined;
+  enabled?: boolean | undefined;
+  description?: string | undefined;
+}
+
+export interface UpdatePublicInterfaceInput {
+  id: string;
+  method?: HttpMethod | undefined;
+  path?: string | undefined;
+  rateLimitPerMinute?: number | null | undefined;
+  enabled?: boolean | undefined;
+  description?: string | undefined;
+}
+
+export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
+  const routeHash = deps.routeHash ?? defaultRouteHash;
+  const maxHashAttempts = deps.maxHashAttempts ?? 5;
+
+  function toView(row: store.PublicInterfaceRow) {
+    return {
+      id: row.id,
+      projectId: row.project_id,
+      serviceInterfaceId: row.service_interface_id,
+      method: row.method,
+      path: row.path,
+      routeHash: row.route_hash,
+      url: publicUrl(deps.publicBaseUrl, row.route_hash, row.path),
+      auth: row.auth,
+      rateLimitPerMinute: row.rate_limit_per_minute,
+      enabled: row.enabled,
+      description: row.description,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** The interface and its service, with the caller's role checked on their project. */
+  async function loadTarget(tx: Tx, user: AuthUser, serviceInterfaceId: string) {
+    const serviceInterface = await findServiceInterface(tx, serviceInterfaceId);
+    if (!serviceInterface) throw new AppError('NOT_FOUND', 'service interface not found');
+    await requireRole(tx, serviceInterface.project_id, user.id, adminRoles);
+    const service = await findWorkflow(tx, serviceInterface.workflow_id);
+    if (!service) throw new AppError('NOT_FOUND', 'service not found');
+    return {
+      type: serviceInterface.type,
+      workflowIdMode: service.workflow_id_mode,
+      workflowIdParam: service.workflow_id_param,
+      projectId: serviceInterface.project_id,
+    };
+  }
+
+  async function loadOwned(tx: Tx, user: AuthUser, id: string, roles: typeof readRoles) {
+    const row = await store.findPublicInterface(tx, id);
+    if (!row) throw new AppError('NOT_FOUND', 'public interface not found');
+    await requireRole(tx, row.project_id, user.id, roles);
+    return row;
+  }
+
+  async function audit(tx: Tx, user: AuthUser, row: store.PublicInterfaceRow, action: string, metadata = {}) {
+    await insertAuditEvent(tx, {
+      projectId: row.project_id,
+      actor: { type: 'user', id: user.id },
+      action,
+      entityType: 'public_interface',
+      entityId: row.id,
+      metadata: { method: row.method, path: row.path, routeHash: row.route_hash, ...metadata },
+    });
+  }
+
+  return {
+    async create(tx: Tx, user: AuthUser, input: CreatePublicInterfaceInput) {
+      const target = await loadTarget(tx, user, input.serviceInterfaceId);
+      const template = checkRoute(target, input.method, input.path);
+      const id = randomUUID();
+      for (let attempt = 0; attempt < maxHashAttempts; attempt += 1) {
+        const hash = routeHash({ projectId: target.projectId, publicInterfaceId: id, attempt });
+        if (!routeHashPattern.test(hash)) throw new Error(`route hash function returned an invalid hash "${hash}"`);
+        let row: store.PublicInterfaceRow | undefined;
+        try {
+          row = await store.insertPublicInterfaceUnlessHashTaken(tx, {
+            id,
+            projectId: target.projectId,
+            serviceInterfaceId: input.serviceInterfaceId,
+            method: input.method,
+            path: template.path,
+            routeHash: hash,
+            rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+            enabled: input.enabled ?? true,
+            description: input.description ?? '',
+            createdBy: user.id,
+          });
+        } catch (error) {
+          throw fromDatabaseError(error);
+        }
+        if (row) {
+          await audit(tx, user, row, 'public_interface.created', { hashAttempts: attempt + 1 });
+          return toView(row);
+        }
+      }
+      throw new AppError('CONFLICT', `no free route hash after ${maxHashAttempts} attempts; try again`);
+    },
+
+    async list(tx: Tx, user: AuthUser, input: { projectId: string; serviceInterfaceId?: string | undefined }) {
+      await requireRole(tx, input.projectId, user.id, readRoles);
+      return (await store.listPublicInterfaces(tx, input.projectId, input.serviceInterfaceId)).map(toView);
+    },
+
+    async get(tx: Tx, user: AuthUser, id: string) {
+      return toView(await loadOwned(tx, user, id, readRoles));
+    },
+
+    async update(tx: Tx, user: AuthUser, input: UpdatePublicInterfaceInput) {
+      const before = await loadOwned(tx, user, input.id, adminRoles);
+      let path: string | undefined;
+      if (input.method !== undefined || input.path !== undefined) {
+        const target = await loadTarget(tx, user, before.service_interface_id);
+        path = checkRoute(target, input.method ?? before.method, input.path ?? before.path).path;
+      }
+      const row = await store.updatePublicInterface(tx, before.id, {
+        ...(input.method !== undefined && { method: input.method }),
+        ...(path !== undefined && { path }),
+        ...(input.rateLimitPerMinute !== undefined && { rateLimitPerMinute: input.rateLimitPerMinute }),
+        ...(input.enabled !== undefined && { enabled: input.enabled }),
+        ...(input.description !== undefined && { description: input.description }),
+      });
+      if (!row) throw new AppError('NOT_FOUND', 'public interface not found');
+      await audit(tx, user, row, 'public_interface.updated', {
+        changed: Object.keys(input).filter((field) => field !== 'id'),
+      });
+      return toView(row);
+    },
+
+    async remove(tx: Tx, user: AuthUser, id: string) {
+      const row = await loadOwned(tx, user, id, adminRoles);
+      const scopedKeysDeleted = await store.countScopedKeys(tx, row.id);
+      await audit(tx, user, row, 'public_interface.deleted', { scopedKeysDeleted });
+      if (!(await store.deletePublicInterface(tx, row.id)))
+        throw new AppError('NOT_FOUND', 'public interface not found');
+      return { id: row.id, deleted: true as const, scopedKeysDeleted };
+    },
+
+    /** The project's enabled public interfaces as an OpenAPI 3.1 document. */
+    async openapi(tx: Tx, user: AuthUser, projectId: string) {
+      await requireRole(tx, projectId, user.id, readRoles);
+      const project = await findProject(tx, projectId);
+      if (!project) throw new AppError('NOT_FOUND', 'project not found');
+      const routes = (await store.listRouteRows(tx, { projectId })).filter((route) => route.enabled);
+      return buildOpenApiDocument({ project, baseUrl: deps.publicBaseUrl, routes });
+    },
+  };
+}
+
+export type PublicInterfaceService = ReturnType<typeof createPublicInterfaceService>;

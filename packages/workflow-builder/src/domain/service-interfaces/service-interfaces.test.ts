@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driverKinds } from '../../../test/databases.js';
+import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+
+async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return { code: error.code, message: error.message };
+    throw error;
+  }
+  return { code: 'OK', message: '' };
+}
+
+describe.each(driverKinds)('service interfaces on %s (database)', (kind) => {
+  let testApp: TestApp;
+  const owner = randomUUID();
+  const member = randomUUID();
+  const viewer = randomUUID();
+  const stranger = randomUUID();
+  let projectId: string;
+  let serviceId: string;
+
+  beforeAll(async () => {
+    testApp = await createTestApp(kind);
+    const caller = callerFor(testApp, owner);
+    projectId = (await caller.projects.create({ slug: 'interfaces', name: 'Interfaces' })).id;
+    await caller.projects.members.add({ projectId, userId: member, role: 'member' });
+    await caller.projects.members.add({ projectId, userId: viewer, role: 'viewer' });
+    serviceId = (
+      await caller.workflows.create({
+        projectId,
+        name: 'orders',
+        workflowType: 'orderWorkflow',
+        taskQueue: 'q',
+        workflowIdSource: { mode: 'path_param', param: 'orderId' },
+      })
+    ).id;
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('creates an interface of each type with its schemas, and lists them per service', async () => {
+    const caller = callerFor(testApp, member);
+    const inputSchema = { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } };
+    const created = [
+      await caller.serviceInterfaces.create({
+        serviceId,
+        name: 'add',
+        type: 'signal',
+        callableName: 'addItem',
+        inputSchema,
+      }),
+      await caller.serviceInterfaces.create({ serviceId, name: 'read', type: 'query', callableName: 'getOrder' }),
+      await caller.serviceInterfaces.create({ serviceId, name: 'approve', type: 'update', callableName: 'approve' }),
+      await caller.serviceInterfaces.create({ serviceId, name: 'start', type: 'start', outputSchema: true }),
+    ];
+    expect(created.map((entry) => [entry.type, entry.callableName])).toEqual([
+      ['signal', 'addItem'],
+      ['query', 'getOrder'],
+      ['update', 'approve'],
+      ['start', null],
+    ]);
+    expect(created[0]).toMatchObject({ serviceId, projectId, inputSchema, outputSchema: null });
+    expect(created[3]?.outputSchema).toBe(true);
+    const listed = await caller.serviceInterfaces.list({ projectId, serviceId });
+    expect(listed.map((entry) => entry.name)).toEqual(['add', 'approve', 'read', 'start']);
+  });
+
+  it('refuses a malformed JSON Schema on save with the reason, writing nothing', async () => {
+    const caller = callerFor(testApp, owner);
+    const invalid = await failureOf(
+      caller.serviceInterfaces.create({
+        serviceId,
+        name: 'broken',
+        type: 'signal',
+        callableName: 'x',
+        inputSchema: { type: 'object', properties: { n: { type: 'numbr' } } },
+      }),
+    );
+    expect(invalid.code).toBe('BAD_REQUEST');
+    expect(invalid.message).toContain('inputSchema: not a valid JSON Schema');
+    const unresolved = await failureOf(
+      caller.serviceInterfaces.create({
+        serviceId,
+        name: 'broken',
+        type: 'query',
+        callableName: 'x',
+        outputSchema: { $ref: '#/$defs/missing' },
+      }),
+    );
+    expect(unresolved).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('outputSchema') });
+    const names = (await caller.serviceInterfaces.list({ projectId })).map((entry) => entry.name);
+    expect(names).not.toContain('broken');
+  });
+
+  it('enforces callableName rules, unique names and schema updates', async () => {
+    const caller = callerFor(testApp, owner);
+    const noName = caller.serviceInterfaces.create({ serviceId, name: 'nameless', type: 'signal' });
+    expect((await failureOf(noName)).code).toBe('BAD_REQUEST');
+    const startWithName = caller.serviceInterfaces.create({ serviceId, name: 's2', type: 'start', callableName: 'x' });
+    expect((await failureOf(startWithName)).code).toBe('BAD_REQUEST');
+    const first = await caller.serviceInterfaces.create({ serviceId, name: 'dup', type: 'query', callableName: 'a' });
+    const again = caller.serviceInterfaces.create({ serviceId, name: 'dup', type: 'query', callableName: 'b' });
+    expect((await failureOf(again)).code).toBe('CONFLICT');
+
+    const updated = await caller.serviceInterfaces.update({
+      id: first.id,
+      inputSchema: { type: 'object' },
+      displayName: 'Duplicate',
+    });
+    expect(updated).toMatchObject({ inputSchema: { type: 'object' }, displayName: 'Duplicate' });
+    const cleared = await caller.serviceInterfaces.update({ id: first.id, inputSchema: null });
+    expect(cleared.inputSchema).toBeNull();
+    expect((await failureOf(caller.serviceInterfaces.update({ id: first.id, inputSchema: [] }))).code).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await caller.serviceInterfaces.delete({ id: first.id })).toEqual({ id: first.id, deleted: true });
+  });
+
+  it('lets viewers read only and keeps other tenants out (NOT_FOUND)', async () => {
+    const existing = await callerFor(testApp, owner).serviceInterfaces.create({
+      serviceId,
+      name: 'private',
+      type: 'query',
+      callableName: 'getOrder',
+    });
+    const asViewer = callerFor(testApp, viewer);
+    expect((await asViewer.serviceInterfaces.get({ id: existing.id })).name).toBe('private');
+    const viewerCreate = asViewer.serviceInterfaces.create({
+      serviceId,
+      name: 'viewer-made',
+      type: 'query',
+      callableName: 'q',
+    });
+    expect((await failureOf(viewerCreate)).code).toBe('FORBIDDEN');
+    const intruder = callerFor(testApp, stranger);
+    expect((await failureOf(intruder.serviceInterfaces.get({ id: existing.id }))).code).toBe('NOT_FOUND');
+    expect((await failureOf(intruder.serviceInterfaces.list({ projectId }))).code).toBe('NOT_FOUND');
+    const foreignCreate = intruder.serviceInterfaces.create({
+      serviceId,
+      name: 'intruder-made',
+      type: 'query',
+      callableName: 'q',
+    });
+    expect((await failureOf(foreignCreate)).code).toBe('NOT_FOUND');
+    expect((await failureOf(intruder.serviceInterfaces.delete({ id: existing.id }))).code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,66 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Route } from './route-table.js';
+
+/** Reading a public call: where its parts are in the URL, its input, and which workflow it names. */
+export const gatewayPrefix = '/api/v1/';
+
+export interface GatewayTarget {
+  hash: string;
+  /** The path after the hash, still percent-encoded, without the query string. */
+  rest: string;
+}
+
+export function parseGatewayUrl(url: string): GatewayTarget | undefined {
+  if (!url.startsWith(gatewayPrefix)) return undefined;
+  const queryAt = url.indexOf('?', gatewayPrefix.length);
+  const path = queryAt === -1 ? url.slice(gatewayPrefix.length) : url.slice(gatewayPrefix.length, queryAt);
+  const slashAt = path.indexOf('/');
+  return slashAt === -1 ? { hash: path, rest: '' } : { hash: path.slice(0, slashAt), rest: path.slice(slashAt) };
+}
+
+/**
+ * A GET takes its input from the query string (as an object, which the schema may coerce);
+ * other methods from the JSON body. `undefined` means the workflow gets no argument.
+ */
+export function readInput(request: FastifyRequest, route: Route): unknown {
+  if (route.method !== 'GET') return request.body ?? undefined;
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  return Object.keys(query).length > 0 || route.hasInputSchema ? { ...query } : undefined;
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** The Idempotency-Key of a start or an update; other calls are naturally safe or not deduplicated. */
+export function readIdempotencyKey(request: FastifyRequest, route: Route): string | undefined {
+  if (route.type !== 'start' && route.type !== 'update') return undefined;
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !idempotencyKeyPattern.test(header)) {
+    throw new AppError('BAD_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+      details: { header: 'Idempotency-Key' },
+    });
+  }
+  return header;
+}
+
+/**
+ * The workflow a call reaches: the service's fixed id, else its path parameter. A start whose
+ * path has no parameter takes the Idempotency-Key as id (so a retry finds the same run), or a
+ * fresh `<service>-<uuid>`.
+ */
+export function workflowIdFor(route: Route, params: Record<string, string>, idempotencyKey: string | undefined) {
+  if (route.fixedWorkflowId !== null) return route.fixedWorkflowId;
+  const fromPath = route.workflowIdParam === null ? undefined : params[route.workflowIdParam];
+  if (fromPath !== undefined) return fromPath;
+  if (route.type === 'start') return idempotencyKey ?? `${route.serviceName}-${randomUUID()}`;
+  throw new AppError('NOT_FOUND', 'no workflow id in this path');
+}
+
+/** What a retried start must repeat exactly: the interface, the workflow and the input. */
+export function requestFingerprint(route: Route, workflowId: string, input: unknown): string {
+  return createHash('sha256')
+    .update(`${route.id}\n${workflowId}\n${JSON.stringify(input) ?? ''}`)
+    .digest('base64url');
+}

@@ -1,0 +1,107 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validationProblems } from '../domain/service-interfaces/json-schema.js';
+import { AppError } from '../errors.js';
+import { sendProblem } from '../http/problem.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { createGatewayGuard, type GatewayGuardDeps } from './gateway-guard.js';
+import { readIdempotencyKey, readInput, requestFingerprint, workflowIdFor } from './gateway-request.js';
+import { createOpenApiRoute } from './openapi-route.js';
+import type { TemporalInvoker } from './temporal-invoker.js';
+
+/**
+ * `ANY /api/v1/<hash>/<path>`: guard (key → route → scope → method → path → limits), then
+ * body → schema validation → one Temporal call → JSON. Registered beside the foundation's
+ * /api/v1 routes; its static routes (/whoami, /openapi/…) win over the `:hash` parameter.
+ */
+export interface GatewayRoutesDeps extends GatewayGuardDeps {
+  invoker: TemporalInvoker;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  publicBaseUrl: string;
+}
+
+const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function handleError(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
+    if (error.code === 'INTERNAL') request.log.error({ err: error.cause ?? error }, 'gateway call failed');
+    else if (error.code === 'BAD_GATEWAY' || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT') {
+      request.log.warn({ err: error.cause ?? error, code: error.code }, 'temporal call failed');
+    }
+    return sendProblem(reply, error.code, error.message, error.details ?? {});
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (status === 415) return sendProblem(reply, 'BAD_REQUEST', 'the request body must be application/json');
+  if (status === 400) return sendProblem(reply, 'BAD_REQUEST', `invalid request body: ${error.message}`);
+  request.log.error({ err: error }, 'unhandled gateway error');
+  return sendProblem(reply, 'INTERNAL', 'internal error');
+}
+
+export function createGatewayRoutes(deps: GatewayRoutesDeps) {
+  const guard = createGatewayGuard(deps);
+
+  async function invoke(request: FastifyRequest, reply: FastifyReply) {
+    const context = request.gateway;
+    if (!context) throw new AppError('INTERNAL', 'gateway guard did not run');
+    const { route, params } = context;
+    if (route.broken) throw new AppError('INTERNAL', `interface cannot serve calls: ${route.broken}`);
+    const input = readInput(request, route);
+    if (route.validate && !route.validate(input)) {
+      throw new AppError('BAD_REQUEST', 'the request does not match the input schema of this interface', {
+        details: { errors: validationProblems(route.validate.errors) },
+      });
+    }
+    const idempotencyKey = readIdempotencyKey(request, route);
+    const workflowId = workflowIdFor(route, params, idempotencyKey);
+    const outcome = await deps.invoker.invoke({
+      namespace: route.namespace,
+      type: route.type,
+      workflowId,
+      callableName: route.callableName,
+      workflowType: route.workflowType,
+      taskQueue: route.taskQueue,
+      input,
+      idempotencyKey,
+      requestFingerprint:
+        idempotencyKey && route.type === 'start' ? requestFingerprint(route, workflowId, input) : undefined,
+    });
+    return reply.code(outcome.status).send(outcome.body);
+  }
+
+  return async function gatewayRoutes(app: FastifyInstance): Promise<void> {
+    app.setErrorHandler(handleError);
+    // Clients often send Content-Type: application/json with no body on calls that take no input.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text === '') done(null, undefined);
+      else parseJson(request, text, done);
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.gateway?.route;
+      deps.metrics.gatewayResponse(
+        {
+          project: route?.projectSlug ?? 'none',
+          interface: route?.id ?? 'none',
+          type: route?.type ?? 'none',
+          status: reply.statusCode,
+        },
+        reply.elapsedTime / 1000,
+      );
+    });
+    await app.register(createOpenApiRoute(deps));
+    for (const url of ['/api/v1/:hash', '/api/v1/:hash/*']) {
+      app.route({
+        method: [...methods],
+        url,
+        bodyLimit: deps.bodyLimitBytes,
+        exposeHeadRoute: false,
+        onRequest: guard,
+        handler: invoke,
+      });
+    }
+  };
+}

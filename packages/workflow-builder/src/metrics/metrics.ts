@@ -1,0 +1,54 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { KeyVerification } from '../domain/api-keys/key-verifier.js';
+
+/**
+ * The Prometheus instruments of one app instance. A registry per instance (not prom-client's
+ * global) keeps several apps in one process, as in tests, from clashing. Labels are bounded:
+ * interface ids and status codes, never keys, paths or workflow ids.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'wfb_' });
+
+  const gatewayRequests = new Counter({
+    name: 'wfb_gateway_requests_total',
+    help: 'Public gateway responses by public interface, interface type and HTTP status.',
+    labelNames: ['project', 'interface', 'type', 'status'] as const,
+    registers: [registry],
+  });
+  const gatewayDuration = new Histogram({
+    name: 'wfb_gateway_request_duration_seconds',
+    help: 'Public gateway latency from request to response, by interface type and status class.',
+    labelNames: ['type', 'status_class'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const keyVerifications = new Counter({
+    name: 'wfb_api_key_verifications_total',
+    help: 'API key verification outcomes (valid, malformed, unknown, revoked, expired, out_of_scope).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'wfb_rate_limit_rejections_total',
+    help: 'Requests refused with 429, by the budget that ran out (key or interface).',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    keyVerification(kind: KeyVerification['kind']) {
+      keyVerifications.inc({ result: kind });
+    },
+    rateLimited(scope: 'key' | 'interface') {
+      rateLimited.inc({ scope });
+    },
+    gatewayResponse(labels: { project: string; interface: string; type: string; status: number }, seconds: number) {
+      gatewayRequests.inc({ ...labels, status: String(labels.status) });
+      gatewayDuration.observe({ type: labels.type, status_class: `${Math.floor(labels.status / 100)}xx` }, seconds);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
