@@ -102,6 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           logger: req.log,
           database: deps.database,
           services: deps.services,
+          keyVerifier: deps.keyVerifier,
           user,
           authError,
         };

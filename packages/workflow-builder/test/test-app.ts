@@ -88,6 +88,7 @@ export function callerFor(testApp: TestApp, userId: string, requestId = randomUU
     logger: testApp.app.server.log,
     database: testApp.app.database,
     services: testApp.app.services,
+    keyVerifier: testApp.app.keyVerifier,
     user: { id: userId, email: undefined, claims: { sub: userId, role: 'authenticated' } },
     authError: undefined,
   });

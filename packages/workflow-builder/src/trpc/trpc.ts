@@ -4,6 +4,7 @@ import { ZodError, z } from 'zod';
 import type { AuthUser } from '../auth/jwt.js';
 import type { Database } from '../db/driver.js';
 import { type Tx, withUserTransaction } from '../db/tx.js';
+import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
 import { AppError, fromDatabaseError } from '../errors.js';
 import type { Services } from '../services.js';
 
@@ -13,6 +14,8 @@ export interface AppContext {
   logger: FastifyBaseLogger;
   database: Database;
   services: Services;
+  /** This instance's key cache; evicted after commit so its own next request sees a change. */
+  keyVerifier: Pick<KeyVerifier, 'forgetKey'>;
   user: AuthUser | undefined;
   /** Why the bearer token was refused, when one was sent and failed. */
   authError: string | undefined;
@@ -69,7 +72,11 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!user) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'a bearer token is required' });
   }
-  const run = (tx: Tx) => next({ ctx: { user, tx } });
+  const committed: Array<() => void> = [];
+  const afterCommit = (task: () => void) => {
+    committed.push(task);
+  };
+  const run = (tx: Tx) => next({ ctx: { user, tx, afterCommit } });
   let outcome: Awaited<ReturnType<typeof run>> | undefined;
   try {
     await withUserTransaction(ctx.database.db, user.claims, async (tx) => {
@@ -80,5 +87,6 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     if (error !== rollback) throw error;
   }
   if (!outcome) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure produced no result' });
+  if (outcome.ok) for (const task of committed) task();
   return outcome;
 });

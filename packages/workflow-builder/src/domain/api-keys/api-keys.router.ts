@@ -24,10 +24,16 @@ export const apiKeysRouter = router({
   get: authedProcedure.input(keyId).query(({ ctx, input }) => ctx.services.apiKeys.get(ctx.tx, ctx.user, input.id)),
   update: authedProcedure
     .input(keyId.extend({ name: keyName.optional(), expiresAt, rateLimitPerMinute }))
-    .mutation(({ ctx, input }) => ctx.services.apiKeys.update(ctx.tx, ctx.user, input)),
-  revoke: authedProcedure
-    .input(keyId)
-    .mutation(({ ctx, input }) => ctx.services.apiKeys.revoke(ctx.tx, ctx.user, input.id)),
+    .mutation(async ({ ctx, input }) => {
+      const key = await ctx.services.apiKeys.update(ctx.tx, ctx.user, input);
+      ctx.afterCommit(() => ctx.keyVerifier.forgetKey(key.id));
+      return key;
+    }),
+  revoke: authedProcedure.input(keyId).mutation(async ({ ctx, input }) => {
+    const key = await ctx.services.apiKeys.revoke(ctx.tx, ctx.user, input.id);
+    ctx.afterCommit(() => ctx.keyVerifier.forgetKey(key.id));
+    return key;
+  }),
   roll: authedProcedure
     .input(
       keyId.extend({
@@ -39,5 +45,9 @@ export const apiKeysRouter = router({
           .optional(),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.apiKeys.roll(ctx.tx, ctx.user, input)),
+    .mutation(async ({ ctx, input }) => {
+      const rolled = await ctx.services.apiKeys.roll(ctx.tx, ctx.user, input);
+      ctx.afterCommit(() => ctx.keyVerifier.forgetKey(rolled.previous.id));
+      return rolled;
+    }),
 });

@@ -54,9 +54,9 @@ export interface KeyVerifierOptions {
  */
 export function createKeyVerifier(options: KeyVerifierOptions) {
   const clock = options.clock ?? Date.now;
-  const cache = new LRUCache<string, { entry: CacheEntry }>({ max: options.cacheSize ?? 100_000 });
   const inFlight = new Map<string, Promise<CacheEntry>>();
   const usage = new Map<string, Date>();
+  const hashById = new Map<string, string>();
   let generation = 0;
   let listening = false;
   let unlisten: (() => Promise<void>) | undefined;
@@ -66,6 +66,13 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     generation += 1;
     cache.delete(keyHash);
   }
+
+  const cache = new LRUCache<string, { entry: CacheEntry }>({
+    max: options.cacheSize ?? 100_000,
+    dispose: ({ entry }) => {
+      if (entry) hashById.delete(entry.key.id);
+    },
+  });
 
   async function load(keyHash: string): Promise<CacheEntry> {
     const started = generation;
@@ -85,7 +92,10 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
           revoked: row.revoked_at !== null,
         }
       : null;
-    if (listening && started === generation) cache.set(keyHash, { entry });
+    if (listening && started === generation) {
+      cache.set(keyHash, { entry });
+      if (entry) hashById.set(entry.key.id, keyHash);
+    }
     return entry;
   }
 
@@ -135,6 +145,17 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     },
 
     flushUsage,
+
+    /**
+     * Evicts a key by id. Called after a transaction that changed the key commits, so the
+     * instance that made the change never serves the old verdict, even for the few
+     * milliseconds before its own NOTIFY arrives.
+     */
+    forgetKey(keyId: string) {
+      generation += 1;
+      const keyHash = hashById.get(keyId);
+      if (keyHash) cache.delete(keyHash);
+    },
 
     async verify(candidate: string, scope?: { publicInterfaceId?: string }): Promise<KeyVerification> {
       const parsed = parseApiKey(candidate);
