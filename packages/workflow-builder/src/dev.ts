@@ -41,7 +41,16 @@ async function main(): Promise<void> {
       logger: logger.child({ component: 'worker' }),
     });
     closers.push(() => workers.shutdown());
-    const app = await createApp({ ...env, TEMPORAL_ADDRESS: address, TEMPORAL_MANAGE_NAMESPACES: true }, logger);
+    const app = await createApp(
+      {
+        ...env,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_MANAGE_NAMESPACES: true,
+        // The demo project lives in the dev server's `default` namespace, which the worker serves.
+        TEMPORAL_ALLOWED_NAMESPACES: [...env.TEMPORAL_ALLOWED_NAMESPACES, demoDefaults.namespace],
+      },
+      logger,
+    );
     closers.push(() => app.close());
     await app.server.listen({ host: env.HOST, port: env.PORT });
     const address0 = app.server.server.address();

@@ -26,6 +26,21 @@ const envSchema = z.object({
   API_KEY_CACHE_SIZE: z.coerce.number().int().min(100).default(100_000),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_MANAGE_NAMESPACES: booleanString.default(false),
+  /** A project's namespace is `<prefix><slug>`; users cannot name one themselves. */
+  TEMPORAL_NAMESPACE_PREFIX: z
+    .string()
+    .regex(/^([a-z][a-z0-9-]{0,20})?$/)
+    .default('wfb-'),
+  /** Existing namespaces the operator lets projects use by name (comma-separated). */
+  TEMPORAL_ALLOWED_NAMESPACES: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0),
+    ),
   TEMPORAL_CLI_PATH: z.string().optional(),
   ENCRYPTION_KEYS: z.string().optional(),
   /** Which ENCRYPTION_KEYS id new ciphertext uses; default: the last one listed. */

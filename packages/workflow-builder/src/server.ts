@@ -58,7 +58,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError) {
+    if (error instanceof AppError && error.code !== 'INTERNAL') {
       if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
       return sendProblem(reply, error.code, error.message, error.details ?? {});
     }
@@ -76,14 +76,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  // Public: says which part is down, never why (hostnames, auth errors go to the log).
+  app.get('/readyz', async (request, reply) => {
     const results = await Promise.all(
       deps.readiness.map(async ({ name, check }) => {
         try {
           await check();
-          return { name, ok: true as const };
+          return { name, ok: true };
         } catch (error) {
-          return { name, ok: false as const, error: error instanceof Error ? error.message : 'failed' };
+          request.log.warn({ err: error, check: name }, 'readiness check failed');
+          return { name, ok: false };
         }
       }),
     );

@@ -25,7 +25,12 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps) {
   return {
-    projects: createProjectService({ namespaces: deps.namespaces }),
+    projects: createProjectService({
+      database: deps.database,
+      namespaces: deps.namespaces,
+      namespacePrefix: deps.env.TEMPORAL_NAMESPACE_PREFIX,
+      allowedNamespaces: deps.env.TEMPORAL_ALLOWED_NAMESPACES,
+    }),
     apiKeys: createApiKeyService({
       pepper: deps.apiKeyPepper,
       environment: deps.apiKeyEnvironment,

@@ -47,6 +47,7 @@ export async function createTestApp(kind: DriverKind, env: Record<string, string
     API_KEY_PEPPER: testPepper,
     API_KEY_ENV: 'test',
     DATA_DIR: '.data/test-unused',
+    TEMPORAL_ALLOWED_NAMESPACES: 'default,wfb-test-a,wfb-test-b',
     ...env,
   });
   const app = await createApp(parsed, createLogger({ level: parsed.LOG_LEVEL, destination }), { database });

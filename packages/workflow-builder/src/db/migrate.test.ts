@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, driverKinds, type TestDatabase } from '../../test/databases.js';
+import { createDatabase } from './driver.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './migrate.js';
 
 describe.each(driverKinds)('migrations on %s (database)', (kind) => {
@@ -54,5 +55,25 @@ describe.each(driverKinds)('migrations on %s (database)', (kind) => {
       database.db,
     );
     await expect(migrate(database.db)).rejects.toThrow(/99990101000000/);
+  });
+});
+
+describe.runIf(driverKinds.includes('postgres'))('concurrent migration runs (postgres)', () => {
+  it('two instances migrating one empty database at once both succeed and apply each file once', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      await sql`drop schema public cascade; create schema public; drop schema supabase_migrations cascade;
+        drop schema wfb cascade`.execute(database.db);
+      const second = await createDatabase({ databaseUrl: database.url, poolSize: 2 });
+      try {
+        const [first, other] = await Promise.all([migrate(database.db), migrate(second.db)]);
+        expect(first.applied.length + other.applied.length).toBe(readMigrations().length);
+        expect(first.skipped + other.skipped).toBe(readMigrations().length);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await database.close();
+    }
   });
 });

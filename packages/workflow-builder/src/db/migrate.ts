@@ -57,6 +57,26 @@ export async function migrate(
   options: { directory?: string; logger?: Logger } = {},
 ): Promise<MigrateResult> {
   const files = readMigrations(options.directory);
+  // One session holds an advisory lock for the whole run, so instances starting together
+  // on an empty database apply each file once instead of racing and crashing.
+  return db.connection().execute(async (session) => {
+    await sql`select pg_advisory_lock(${migrationLockKey})`.execute(session);
+    try {
+      return await applyPending(session, files, options.logger);
+    } finally {
+      await sql`select pg_advisory_unlock(${migrationLockKey})`.execute(session);
+    }
+  });
+}
+
+/** Arbitrary, fixed: the advisory lock key that serialises migration runs. */
+const migrationLockKey = 7_203_118_425;
+
+async function applyPending(
+  db: Kysely<DB>,
+  files: MigrationFile[],
+  logger: Logger | undefined,
+): Promise<MigrateResult> {
   await sql`create schema if not exists supabase_migrations`.execute(db);
   await sql`create table if not exists supabase_migrations.schema_migrations (
     version text not null primary key, statements text[], name text)`.execute(db);
@@ -86,7 +106,7 @@ export async function migrate(
       await sql`insert into supabase_migrations.schema_migrations (version, statements, name)
         values (${file.version}, ${[file.sql]}, ${file.name})`.execute(trx);
     });
-    options.logger?.info({ version: file.version, name: file.name }, 'applied migration');
+    logger?.info({ version: file.version, name: file.name }, 'applied migration');
     result.applied.push(file.version);
   }
   return result;

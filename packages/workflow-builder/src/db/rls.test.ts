@@ -56,6 +56,40 @@ describe.each(driverKinds)('row level security on %s (database)', (kind) => {
     expect(project.rows[0]?.name).toBe('A');
   });
 
+  it('enforces role rules too: admins cannot touch owners, keys cannot be widened or un-revoked', async () => {
+    const admin = randomUUID();
+    const owner = callerFor(testApp, alice);
+    await owner.projects.members.add({ projectId, userId: admin, role: 'admin' });
+    const asAdmin = <T>(work: (tx: Parameters<Parameters<typeof withUserTransaction>[2]>[0]) => Promise<T>) =>
+      withUserTransaction(testApp.database.db, { sub: admin }, work);
+    const promoted = await asAdmin((tx) =>
+      sql`update project_members set role = 'owner' where project_id = ${projectId} and user_id = ${admin}`.execute(tx),
+    ).catch((error: Error) => error);
+    expect(promoted).toBeInstanceOf(Error);
+    const demoted = await asAdmin((tx) =>
+      sql`update project_members set role = 'viewer' where project_id = ${projectId} and user_id = ${alice}`.execute(
+        tx,
+      ),
+    );
+    expect(Number(demoted.numAffectedRows ?? 0n)).toBe(0);
+    await expect(
+      asAdmin((tx) => sql`update api_keys set public_interface_id = null where project_id = ${projectId}`.execute(tx)),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      asAdmin((tx) =>
+        sql`update projects set temporal_namespace = 'temporal-system' where id = ${projectId}`.execute(tx),
+      ),
+    ).rejects.toThrow(/permission denied/);
+    const key = await owner.apiKeys.create({ projectId, name: 'final' });
+    await owner.apiKeys.revoke({ id: key.key.id });
+    await expect(
+      asAdmin((tx) => sql`update api_keys set revoked_at = null where id = ${key.key.id}`.execute(tx)),
+    ).rejects.toThrow(/stays revoked/);
+    const members = await owner.projects.members.list({ projectId });
+    expect(members.find((member) => member.user_id === alice)?.role).toBe('owner');
+    expect(members.find((member) => member.user_id === admin)?.role).toBe('admin');
+  });
+
   it('an anonymous transaction (no claims) sees nothing', async () => {
     const rows = await testApp.database.db.transaction().execute(async (tx) => {
       await sql`set local role authenticated`.execute(tx);

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -13,9 +14,20 @@ export interface TemporalClients {
   connection(): Promise<Connection>;
   client(namespace: string): Promise<Client>;
   ping(): Promise<void>;
-  ensureNamespace(namespace: string): Promise<void>;
+  /**
+   * Registers `namespace` (marked as ours) unless it exists. An existing namespace is
+   * accepted only when it carries our mark or `adopt` is set (operator allow-list):
+   * otherwise a tenant could claim some other system's namespace and drive its workflows.
+   */
+  ensureNamespace(namespace: string, options?: { adopt?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
+
+const callDeadlineMs = 5_000;
+const grpcNotFound = 5;
+const grpcAlreadyExists = 6;
+/** Namespace data key that marks a namespace as registered by this deployment. */
+const managedMark = 'wfb-managed';
 
 export function createTemporalClients(options: { address: string; logger: Logger }): TemporalClients {
   let connecting: Promise<Connection> | undefined;
@@ -43,25 +55,39 @@ export function createTemporalClients(options: { address: string; logger: Logger
     },
     async ping() {
       const conn = await connection();
-      await conn.workflowService.getSystemInfo({});
+      await conn.withDeadline(Date.now() + callDeadlineMs, () => conn.workflowService.getSystemInfo({}));
     },
-    async ensureNamespace(namespace) {
+    async ensureNamespace(namespace, ensureOptions = {}) {
       const conn = await connection();
+      const withDeadline = <T>(call: () => Promise<T>) => conn.withDeadline(Date.now() + callDeadlineMs, call);
+      const refuseForeign = () =>
+        new AppError(
+          'CONFLICT',
+          `Temporal namespace "${namespace}" already exists and is not managed by this deployment`,
+        );
       try {
-        await conn.workflowService.describeNamespace({ namespace });
+        const described = await withDeadline(() => conn.workflowService.describeNamespace({ namespace }));
+        const data = described.namespaceInfo?.data ?? {};
+        if (!ensureOptions.adopt && data[managedMark] !== 'true') throw refuseForeign();
         return;
       } catch (error) {
-        if ((error as { code?: number }).code !== 5) throw error;
+        if ((error as { code?: number }).code !== grpcNotFound) throw error;
       }
       try {
-        await conn.workflowService.registerNamespace({
-          namespace,
-          workflowExecutionRetentionPeriod: msToTs('3 days'),
-        });
+        await withDeadline(() =>
+          conn.workflowService.registerNamespace({
+            namespace,
+            description: 'registered by the workflow builder control plane',
+            workflowExecutionRetentionPeriod: msToTs('3 days'),
+            data: { [managedMark]: 'true' },
+          }),
+        );
         options.logger.info({ namespace }, 'registered temporal namespace');
       } catch (error) {
-        // 6 = ALREADY_EXISTS: another instance won the race, which is fine.
-        if ((error as { code?: number }).code !== 6) throw error;
+        if ((error as { code?: number }).code !== grpcAlreadyExists) throw error;
+        // Another instance won the race; it must have been one of ours.
+        const described = await withDeadline(() => conn.workflowService.describeNamespace({ namespace }));
+        if (!ensureOptions.adopt && described.namespaceInfo?.data?.[managedMark] !== 'true') throw refuseForeign();
       }
     },
     async close() {

@@ -32,7 +32,7 @@ const t = initTRPC.context<AppContext>().create({
         path: shape.data.path,
         requestId: ctx?.requestId,
         issues: cause instanceof ZodError ? z.treeifyError(cause) : undefined,
-        details: cause instanceof AppError ? cause.details : undefined,
+        details: cause instanceof AppError && cause.code !== 'INTERNAL' ? cause.details : undefined,
       },
     };
   },
@@ -41,10 +41,11 @@ const t = initTRPC.context<AppContext>().create({
 /** The one place AppError codes become tRPC codes; unknown errors are logged once and hidden. */
 function normalizeError(error: TRPCError, ctx: AppContext, path: string): TRPCError {
   const cause = fromDatabaseError(error.cause);
-  if (cause instanceof AppError) {
+  // INTERNAL AppErrors (decryption, key-ring faults) are ours, not the caller's: log, hide.
+  if (cause instanceof AppError && cause.code !== 'INTERNAL') {
     return new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
   }
-  if (error.code !== 'INTERNAL_SERVER_ERROR') return error;
+  if (error.code !== 'INTERNAL_SERVER_ERROR' && !(cause instanceof AppError)) return error;
   ctx.logger.error({ err: error.cause ?? error, path }, 'unexpected error in procedure');
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `internal error (request ${ctx.requestId})` });
 }
@@ -61,6 +62,17 @@ const rollback = Symbol('rollback');
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapErrors);
+
+/**
+ * Signed in, but no transaction around the procedure: for work that must call out
+ * (Temporal, third parties) without holding a database connection; the service opens
+ * its own RLS transaction for the writes.
+ */
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user;
+  if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'a bearer token is required' });
+  return next({ ctx: { user } });
+});
 
 /**
  * Verifies the caller and runs the whole procedure in one transaction as role

@@ -153,6 +153,16 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
     ) {
       const before = await loadOwned(tx, user, input.id, writeRoles);
       if (before.revoked_at) throw new AppError('PRECONDITION_FAILED', 'a revoked key cannot be changed');
+      if (input.expiresAt !== undefined) {
+        // A rolled key's grace period and a lapsed key's expiry are final: extending them
+        // would revive a key its owner already replaced or let run out.
+        if (before.replaced_by) {
+          throw new AppError('PRECONDITION_FAILED', 'a rolled key keeps its grace expiry; revoke it to end it early');
+        }
+        if (before.expires_at && before.expires_at.getTime() <= clock().getTime()) {
+          throw new AppError('PRECONDITION_FAILED', 'an expired key cannot be revived; create or roll a new one');
+        }
+      }
       ensureFuture(input.expiresAt);
       let row: KeyRow | undefined;
       try {

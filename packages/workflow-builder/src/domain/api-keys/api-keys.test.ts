@@ -56,6 +56,7 @@ describe.each(driverKinds)('api keys on %s (database)', (kind) => {
     expect(rolled.plaintext).not.toBe(created.plaintext);
     expect(await codeOf(caller.apiKeys.roll({ id: created.key.id }))).toBe('PRECONDITION_FAILED');
 
+    expect(await codeOf(caller.apiKeys.update({ id: created.key.id, expiresAt: null }))).toBe('PRECONDITION_FAILED');
     const revoked = await caller.apiKeys.revoke({ id: rolled.key.id });
     expect(revoked.status).toBe('revoked');
     expect(await codeOf(caller.apiKeys.update({ id: rolled.key.id, name: 'x' }))).toBe('PRECONDITION_FAILED');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authedProcedure, router } from '../../trpc/trpc.js';
+import { authedProcedure, router, signedInProcedure } from '../../trpc/trpc.js';
 
 export const projectSlug = z
   .string()
@@ -10,7 +10,7 @@ const projectId = z.object({ projectId: z.uuid() });
 const memberRef = projectId.extend({ userId: z.uuid() });
 
 export const projectsRouter = router({
-  create: authedProcedure
+  create: signedInProcedure
     .input(
       z.object({
         slug: projectSlug,
@@ -21,7 +21,7 @@ export const projectsRouter = router({
           .optional(),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.projects.create(ctx.tx, ctx.user, input)),
+    .mutation(({ ctx, input }) => ctx.services.projects.createWithNamespace(ctx.user, input)),
   list: authedProcedure.query(({ ctx }) => ctx.services.projects.list(ctx.tx, ctx.user)),
   get: authedProcedure
     .input(projectId)

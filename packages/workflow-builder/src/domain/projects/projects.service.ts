@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../../auth/jwt.js';
+import type { Database } from '../../db/driver.js';
 import type { MemberRole } from '../../db/schema.js';
-import type { Tx } from '../../db/tx.js';
+import { type Tx, withUserTransaction } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { adminRoles, ownerRoles, readRoles, requireRole } from './project-access.js';
@@ -9,18 +10,53 @@ import * as store from './projects.store.js';
 
 /** Registers a project's Temporal namespace where this deployment manages them. */
 export interface NamespaceRegistrar {
-  ensureNamespace(namespace: string): Promise<void>;
+  ensureNamespace(namespace: string, options?: { adopt?: boolean }): Promise<void>;
 }
 
 export interface ProjectServiceDeps {
+  database?: Pick<Database, 'db'>;
   namespaces?: NamespaceRegistrar | undefined;
+  /** A project's namespace is `<prefix><slug>` unless the operator allow-listed a name. */
+  namespacePrefix?: string;
+  allowedNamespaces?: readonly string[];
 }
+
+/** Temporal's own namespace: never a tenant's, whatever the configuration says. */
+const reservedNamespaces = new Set(['temporal-system']);
+
+type CreateProjectInput = { slug: string; name: string; temporalNamespace?: string | undefined };
 
 function actorOf(user: AuthUser) {
   return { type: 'user' as const, id: user.id };
 }
 
 export function createProjectService(deps: ProjectServiceDeps = {}) {
+  const prefix = deps.namespacePrefix ?? 'wfb-';
+  const allowed = new Set(deps.allowedNamespaces ?? []);
+
+  /**
+   * Users never pick an arbitrary namespace: on a shared Temporal cluster that would hand
+   * them another system's workflows. They get `<prefix><slug>`, or an existing namespace
+   * the operator listed in TEMPORAL_ALLOWED_NAMESPACES.
+   */
+  function namespaceFor(input: CreateProjectInput): string {
+    const requested = input.temporalNamespace;
+    const namespace = requested ?? `${prefix}${input.slug}`;
+    if (reservedNamespaces.has(namespace)) {
+      throw new AppError('BAD_REQUEST', `Temporal namespace "${namespace}" is reserved`, {
+        details: { field: 'temporalNamespace' },
+      });
+    }
+    if (requested !== undefined && requested !== `${prefix}${input.slug}` && !allowed.has(requested)) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `Temporal namespace "${requested}" is not in TEMPORAL_ALLOWED_NAMESPACES; leave it out to use "${prefix}${input.slug}"`,
+        { details: { field: 'temporalNamespace' } },
+      );
+    }
+    return namespace;
+  }
+
   async function get(tx: Tx, user: AuthUser, projectId: string) {
     const role = await requireRole(tx, projectId, user.id, readRoles);
     const project = await store.findProject(tx, projectId);
@@ -28,40 +64,47 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
     return { ...project, role };
   }
 
-  return {
-    async create(
-      tx: Tx,
-      user: AuthUser,
-      input: { slug: string; name: string; temporalNamespace?: string | undefined },
-    ) {
-      const id = randomUUID();
-      const temporalNamespace = input.temporalNamespace ?? input.slug;
-      try {
-        await store.insertProject(tx, {
-          id,
-          slug: input.slug,
-          name: input.name,
-          temporalNamespace,
-          createdBy: user.id,
-        });
-      } catch (error) {
-        throw fromDatabaseError(
-          error,
-          `a project with slug "${input.slug}" or namespace "${temporalNamespace}" exists`,
-        );
-      }
-      await store.insertMember(tx, { projectId: id, userId: user.id, role: 'owner' });
-      await insertAuditEvent(tx, {
-        projectId: id,
-        actor: actorOf(user),
-        action: 'project.created',
-        entityType: 'project',
-        entityId: id,
-        metadata: { slug: input.slug, temporalNamespace },
+  /** The rows only, inside the caller's transaction; the namespace must already exist. */
+  async function create(tx: Tx, user: AuthUser, input: CreateProjectInput) {
+    const id = randomUUID();
+    const temporalNamespace = namespaceFor(input);
+    try {
+      await store.insertProject(tx, {
+        id,
+        slug: input.slug,
+        name: input.name,
+        temporalNamespace,
+        createdBy: user.id,
       });
-      // Registered last: a failure rolls the rows back, and registering twice is harmless.
-      await deps.namespaces?.ensureNamespace(temporalNamespace);
-      return get(tx, user, id);
+    } catch (error) {
+      throw fromDatabaseError(error, `a project with slug "${input.slug}" or namespace "${temporalNamespace}" exists`);
+    }
+    await store.insertMember(tx, { projectId: id, userId: user.id, role: 'owner' });
+    await insertAuditEvent(tx, {
+      projectId: id,
+      actor: actorOf(user),
+      action: 'project.created',
+      entityType: 'project',
+      entityId: id,
+      metadata: { slug: input.slug, temporalNamespace },
+    });
+    return get(tx, user, id);
+  }
+
+  return {
+    create,
+
+    /**
+     * What `projects.create` does: register the namespace first, outside any transaction
+     * (a Temporal call must not hold a database connection; registering twice is
+     * harmless), then write the rows in one RLS transaction.
+     */
+    async createWithNamespace(user: AuthUser, input: CreateProjectInput) {
+      const database = deps.database;
+      if (!database) throw new Error('createWithNamespace needs the database');
+      const temporalNamespace = namespaceFor(input);
+      await deps.namespaces?.ensureNamespace(temporalNamespace, { adopt: allowed.has(temporalNamespace) });
+      return withUserTransaction(database.db, user.claims, (tx) => create(tx, user, input));
     },
 
     async list(tx: Tx, user: AuthUser) {
@@ -147,7 +190,7 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
 }
 
 async function ensureAnotherOwner(tx: Tx, projectId: string) {
-  if ((await store.countOwners(tx, projectId)) <= 1) {
+  if ((await store.countOwnersLocked(tx, projectId)) <= 1) {
     throw new AppError('PRECONDITION_FAILED', 'a project must keep at least one owner');
   }
 }

@@ -109,12 +109,17 @@ export async function deleteMember(db: Queryable, projectId: string, userId: str
   return result.numDeletedRows > 0n;
 }
 
-export async function countOwners(db: Queryable, projectId: string): Promise<number> {
-  const row = await db
+/**
+ * Counts owners while locking their rows, so two owners demoting each other at the same
+ * time cannot both see "another owner remains" and leave the project with none.
+ */
+export async function countOwnersLocked(db: Queryable, projectId: string): Promise<number> {
+  const owners = await db
     .selectFrom('project_members')
-    .select((eb) => eb.fn.countAll<number>().as('owners'))
+    .select('user_id')
     .where('project_id', '=', projectId)
     .where('role', '=', 'owner')
-    .executeTakeFirstOrThrow();
-  return Number(row.owners);
+    .forUpdate()
+    .execute();
+  return owners.length;
 }

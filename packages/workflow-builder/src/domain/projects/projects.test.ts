@@ -18,7 +18,7 @@ describe.each(driverKinds)('projects and members on %s (database)', (kind) => {
 
   it('creates a project whose creator is its owner, and lists only my projects', async () => {
     const project = await callerFor(testApp, alice).projects.create({ slug: 'alpha', name: 'Alpha' });
-    expect(project).toMatchObject({ slug: 'alpha', name: 'Alpha', temporal_namespace: 'alpha', role: 'owner' });
+    expect(project).toMatchObject({ slug: 'alpha', name: 'Alpha', temporal_namespace: 'wfb-alpha', role: 'owner' });
     const mine = await callerFor(testApp, alice).projects.list();
     expect(mine.map((p) => p.slug)).toEqual(['alpha']);
     expect(await callerFor(testApp, bob).projects.list()).toEqual([]);
@@ -33,6 +33,23 @@ describe.each(driverKinds)('projects and members on %s (database)', (kind) => {
     expect(await codeOf(caller.projects.create({ slug: 'beta', name: 'Beta again' }))).toBe('CONFLICT');
     const slugs = (await caller.projects.list()).map((p) => p.slug);
     expect(slugs.filter((slug) => slug === 'beta')).toHaveLength(1);
+  });
+
+  it('derives the Temporal namespace; only operator-listed or reserved-free names may be requested', async () => {
+    const caller = callerFor(testApp, carol);
+    expect(await codeOf(caller.projects.create({ slug: 'grab', name: 'x', temporalNamespace: 'someone-else' }))).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await codeOf(caller.projects.create({ slug: 'sys', name: 'x', temporalNamespace: 'temporal-system' }))).toBe(
+      'BAD_REQUEST',
+    );
+    const adopted = await caller.projects.create({ slug: 'adopt', name: 'x', temporalNamespace: 'wfb-test-b' });
+    expect(adopted.temporal_namespace).toBe('wfb-test-b');
+    const derived = await caller.projects.create({ slug: 'derive', name: 'x', temporalNamespace: 'wfb-derive' });
+    expect(derived.temporal_namespace).toBe('wfb-derive');
+    expect(await codeOf(caller.projects.create({ slug: 'again', name: 'x', temporalNamespace: 'wfb-test-b' }))).toBe(
+      'CONFLICT',
+    );
   });
 
   it("hides another tenant's project: NOT_FOUND for every procedure, never FORBIDDEN", async () => {
