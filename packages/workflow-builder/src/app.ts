@@ -116,7 +116,10 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       keyVerifier,
       readiness,
       keyAuth: gateway.keyAuth,
-      plugins: [...createConnectorPlugins({ env, database, services, verifyToken, keyVerifier }), ...gateway.plugins],
+      plugins: [
+        ...createConnectorPlugins({ env, database, services, verifyToken, keyVerifier, keyAuth: gateway.keyAuth }),
+        ...gateway.plugins,
+      ],
     });
     return {
       server,

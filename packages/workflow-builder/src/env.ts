@@ -46,6 +46,8 @@ const envSchema = z.object({
   /** Which ENCRYPTION_KEYS id new ciphertext uses; default: the last one listed. */
   ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
   CONNECTOR_TEST_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Connector proxy calls per member (JWT) per minute; API keys use their own key budget. */
+  CONNECTOR_PROXY_USER_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   OUTBOUND_ALLOW_CIDRS: z.string().default(''),
   OAUTH_RESULT_URL: z.url().optional(),
   KONG_ADMIN_URL: z.url().optional(),
@@ -80,6 +82,8 @@ function productionProblems(source: Record<string, string | undefined>): string[
   if (!source.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production');
   if (!source.ENCRYPTION_KEYS)
     problems.push('ENCRYPTION_KEYS: required in production (id:base64key[,id:base64key...], 32-byte keys)');
+  // /metrics labels carry every tenant's project slugs, interface ids and traffic.
+  if (!source.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (at least 16 characters)');
   return problems;
 }
 

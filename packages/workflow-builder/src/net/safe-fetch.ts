@@ -15,6 +15,7 @@ import {
   resolveRetryOptions,
 } from './retry-policy.js';
 import type { SafeDispatcher } from './safe-dispatcher.js';
+import { toUpstreamError } from './upstream-unreachable.js';
 
 /**
  * Outbound HTTP for user-configured URLs (connectors, webhooks, OAuth endpoints). All
@@ -22,6 +23,7 @@ import type { SafeDispatcher } from './safe-dispatcher.js';
  * re-checked and credentials stay with their origin, one deadline bounds the whole call,
  * and bodies are read with a hard cap so a hostile server cannot exhaust memory. Request
  * bodies are strings or bytes, never streams, so retries and 307/308 can replay them.
+ * Network failures (DNS, refused connections, TLS …) surface as UpstreamUnreachableError.
  */
 export interface SafeFetchInit {
   method?: string;
@@ -126,7 +128,7 @@ export async function safeFetch(
       hop = next;
     }
   } catch (error) {
-    throw settings.deadline.translate(error, hop.url.host);
+    throw toUpstreamError(settings.deadline.translate(error, hop.url.host), hop.url.host);
   } finally {
     settings.deadline.dispose();
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConnectorType } from '../../db/schema.connectors.js';
 import { AppError } from '../../errors.js';
 import type { AuthInput, AuthUpdateInput } from './connector-input.js';
+import { secretsRequiredError } from './connector-origins.js';
 
 /**
  * The split between what a connector stores in plain JSON (`auth_config`) and what it
@@ -89,6 +90,19 @@ export function splitAuth(auth: AuthInput): { config: AuthConfig; secrets: Recor
   }
 }
 
+/** The fields a user must supply for `type`; what an origin change makes them supply again. */
+export function userSecretFieldsOf(type: ConnectorType): readonly string[] {
+  return userSecretFields[type];
+}
+
+/** The non-secret settings an update asks for, before any secret is merged in. */
+export function authConfigOfUpdate(update: AuthUpdateInput): AuthConfig {
+  const fields = userSecretFields[update.type];
+  return authConfigSchema.parse(
+    Object.fromEntries(Object.entries(update).filter(([field]) => !fields.includes(field))),
+  );
+}
+
 export interface MergedAuth {
   config: AuthConfig;
   secrets: Record<string, string>;
@@ -100,33 +114,40 @@ export interface MergedAuth {
 /**
  * Applies an update to the stored settings and secrets. Omitted secrets keep their stored
  * value when the type is unchanged; changing the type needs every secret of the new type.
- * Provider tokens survive only when nothing they depend on (endpoint, client, scopes) changed.
+ * When a destination moved to another origin (`moved`, from changedOrigins) nothing stored
+ * is kept: every secret must be supplied again, so a stored one never follows a new URL.
+ * Provider tokens survive only when nothing they depend on (origins, endpoint, client,
+ * scopes) changed.
  */
 export function mergeAuthUpdate(
   current: { config: AuthConfig; secrets: Record<string, string> },
   update: AuthUpdateInput,
+  moved: readonly string[] = [],
 ): MergedAuth {
   const sameType = current.config.type === update.type;
+  const keepStored = sameType && moved.length === 0;
   const provided: Record<string, unknown> = { ...update };
   const secrets: Record<string, string> = {};
   const changedSecrets: string[] = [];
+  const missing: string[] = [];
   for (const field of userSecretFields[update.type]) {
     const raw = provided[field];
     const next = typeof raw === 'string' ? raw : undefined;
-    const previous = sameType ? current.secrets[field] : undefined;
-    if (next === undefined && previous === undefined) {
-      throw new AppError('BAD_REQUEST', `auth.${field} is required when changing the connector type`, {
-        details: { field: `auth.${field}` },
-      });
-    }
-    if (next !== undefined && next !== previous) changedSecrets.push(field);
-    secrets[field] = next ?? previous ?? '';
+    const previous = keepStored ? current.secrets[field] : undefined;
+    const value = next ?? previous;
+    if (value === undefined) missing.push(field);
+    else secrets[field] = value;
+    if (next !== undefined && next !== (sameType ? current.secrets[field] : undefined)) changedSecrets.push(field);
   }
-  const withSecrets = Object.fromEntries(
-    Object.entries(update).filter(([field]) => !userSecretFields[update.type].includes(field)),
-  );
-  const config = authConfigSchema.parse(withSecrets);
-  const tokensKept = sameType && !tokenSettingsChanged(current.config, config);
+  if (missing.length > 0 && moved.length > 0) throw secretsRequiredError(missing, moved);
+  if (missing.length > 0) {
+    const named = missing.map((field) => `auth.${field}`);
+    throw new AppError('BAD_REQUEST', `${named.join(', ')} is required when changing the connector type`, {
+      details: { field: named[0], fields: named },
+    });
+  }
+  const config = authConfigOfUpdate(update);
+  const tokensKept = keepStored && !tokenSettingsChanged(current.config, config);
   if (tokensKept) {
     for (const field of tokenFields) {
       const value = current.secrets[field];

@@ -4,6 +4,7 @@ import type { Database } from '../../db/driver.js';
 import { withUserTransaction } from '../../db/tx.js';
 import { AppError, isAppError } from '../../errors.js';
 import type { SafeResponse } from '../../net/safe-fetch.js';
+import { UpstreamUnreachableError } from '../../net/upstream-unreachable.js';
 import type { AuditActor } from '../audit/audit.store.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
@@ -29,7 +30,8 @@ export interface TestResult {
   ok: boolean;
   status: number | null;
   latencyMs: number;
-  error: { code: string; message: string } | null;
+  /** `kind` says which network failure it was (dns, connection_refused, tls …) when there was one. */
+  error: { code: string; message: string; kind: string | null } | null;
 }
 
 export function createConnectorCalls(deps: ConnectorCallsDeps) {
@@ -72,6 +74,8 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
       await consumeTestBudget(user.id);
       const started = performance.now();
       let result: TestResult;
+      // A failure that is not an AppError is a bug: it is recorded as a failed test too, then rethrown to be logged.
+      let unexpected: unknown;
       try {
         const response = await deps.authorizedFetch(connector, { method: 'GET', path: connector.test_path });
         const latencyMs = Math.round(performance.now() - started);
@@ -80,15 +84,21 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
           ok,
           status: response.status,
           latencyMs,
-          error: ok ? null : { code: 'UPSTREAM_STATUS', message: `upstream answered ${response.status}` },
+          error: ok ? null : { code: 'UPSTREAM_STATUS', message: `upstream answered ${response.status}`, kind: null },
         };
       } catch (error) {
-        if (!isAppError(error)) throw error;
+        if (!isAppError(error)) unexpected = error;
         result = {
           ok: false,
           status: null,
           latencyMs: Math.round(performance.now() - started),
-          error: { code: error.code, message: error.message },
+          error: isAppError(error)
+            ? {
+                code: error.code,
+                message: error.message,
+                kind: error instanceof UpstreamUnreachableError ? error.kind : null,
+              }
+            : { code: 'INTERNAL', message: 'the test failed with an internal error', kind: null },
         };
       }
       await withUserTransaction(deps.database.db, user.claims, async (tx) => {
@@ -109,9 +119,11 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
             status: result.status,
             latencyMs: result.latencyMs,
             error: result.error?.code ?? null,
+            errorKind: result.error?.kind ?? null,
           },
         });
       });
+      if (unexpected !== undefined) throw unexpected;
       return result;
     },
 

@@ -5,7 +5,13 @@ import type { Database } from '../../db/driver.js';
 import { withUserTransaction } from '../../db/tx.js';
 import type { Env } from '../../env.js';
 import { AppError } from '../../errors.js';
-import { createKeyAuthHook } from '../../gateway/key-auth.js';
+import {
+  createKeyAuthHook,
+  defaultKeyRateLimitPerMinute,
+  type KeyAuthOptions,
+  setRateLimitHeaders,
+} from '../../gateway/key-auth.js';
+import { createRateLimiter } from '../../gateway/rate-limiter.js';
 import { sendProblem } from '../../http/problem.js';
 import type { Services } from '../../services.js';
 import type { KeyVerifier } from '../api-keys/key-verifier.js';
@@ -19,8 +25,9 @@ import { findConnector } from './connectors.store.js';
  *   to OAUTH_RESULT_URL as `?status=&connectorId=&error=` (or is returned as JSON when
  *   no result page is configured). Logged at warn level only: its URL carries the code.
  * - `ANY /api/proxy/<connectorId>/<path>`: for clients that must never hold the secret.
- *   Authenticated by a project API key (X-API-Key, same checks and rate limit as the
- *   public gateway) or a member's JWT; the connector must belong to that project.
+ *   Authenticated by a project API key (X-API-Key, same checks as the public gateway and
+ *   the same budget: the gateway's limiter is passed in) or a member's JWT, limited per
+ *   user (CONNECTOR_PROXY_USER_RATE_PER_MINUTE); the connector must belong to that project.
  */
 export interface ConnectorPluginDeps {
   env: Env;
@@ -28,6 +35,8 @@ export interface ConnectorPluginDeps {
   services: Services;
   verifyToken: TokenVerifier;
   keyVerifier: KeyVerifier;
+  /** `gateway.keyAuth`: one limiter for a key across /api/v1, the gateway and the proxy. */
+  keyAuth?: Pick<KeyAuthOptions, 'limiter' | 'onVerification' | 'onRateLimited'>;
   defaultKeyRateLimitPerMinute?: number;
 }
 
@@ -94,18 +103,30 @@ async function registerProxy(app: FastifyInstance, deps: ConnectorPluginDeps) {
     proxy.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     const keyAuth = createKeyAuthHook({
       verifier: deps.keyVerifier,
-      defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute ?? 600,
+      defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute ?? defaultKeyRateLimitPerMinute,
+      ...deps.keyAuth,
     });
+    // Members get a limiter of their own, so a user's budget never shares an entry with a key's.
+    // RateBucket has no 'user' scope: 'key' is only a label inside this instance, never shown.
+    const userLimiter = createRateLimiter();
+    const userPerMinute = deps.env.CONNECTOR_PROXY_USER_RATE_PER_MINUTE;
     proxy.addHook('onRequest', async (request, reply) => {
       if (request.headers['x-api-key'] !== undefined) return keyAuth(request, reply);
       const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
       if (!match?.[1]) return sendProblem(reply, 'UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
+      let user: AuthUser;
       try {
-        request.proxyUser = await deps.verifyToken(match[1]);
+        user = await deps.verifyToken(match[1]);
       } catch (error) {
         if (error instanceof InvalidTokenError) return sendProblem(reply, 'UNAUTHORIZED', error.message);
         throw error;
       }
+      const decision = userLimiter.consume([{ scope: 'key', id: user.id, perMinute: userPerMinute }]);
+      setRateLimitHeaders(reply, decision);
+      if (!decision.allowed) {
+        return sendProblem(reply, 'TOO_MANY_REQUESTS', 'proxy rate limit for this user exceeded', { scope: 'user' });
+      }
+      request.proxyUser = user;
     });
     const handler = (request: FastifyRequest, reply: FastifyReply) => proxyRequest(deps, request, reply);
     proxy.all('/api/proxy/:connectorId', handler);

@@ -5,8 +5,17 @@ import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { adminRoles, readRoles, requireRole, writeRoles } from '../projects/project-access.js';
-import { type AuthConfig, mergeAuthUpdate, parseAuthConfig, splitAuth, validateConnectorUrls } from './auth-config.js';
+import {
+  type AuthConfig,
+  authConfigOfUpdate,
+  mergeAuthUpdate,
+  parseAuthConfig,
+  splitAuth,
+  userSecretFieldsOf,
+  validateConnectorUrls,
+} from './auth-config.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector-input.js';
+import { changedOrigins, secretsRequiredError } from './connector-origins.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { toDetail, toSummary } from './connector-view.js';
 import * as store from './connectors.store.js';
@@ -111,11 +120,17 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
       return toDetail(row, await store.findSettings(tx, connectorId));
     },
 
+    /**
+     * Moving a destination (base URL, token or authorization endpoint) to another origin
+     * would send the stored secrets there: it is for owners and admins only, needs every
+     * secret again in the same update, and drops the provider tokens.
+     */
     async update(tx: Tx, user: AuthUser, input: UpdateConnectorInput) {
-      const { row } = await loadOwned(tx, user, input.id, writeRoles);
+      const { row, role } = await loadOwned(tx, user, input.id, writeRoles);
       const changed = Object.keys(input).filter((field) => field !== 'id' && field !== 'auth');
       let secretsChanged: string[] = [];
       let tokensDropped = false;
+      let originChanged: string[] = [];
       let type = row.type;
       if (input.auth !== undefined || input.defaultHeaders !== undefined || input.baseUrl !== undefined) {
         const current = await store.findConnectorForUse(tx, row.id, { lock: true });
@@ -123,15 +138,27 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
         const ref = { projectId: row.project_id, connectorId: row.id };
         const currentSecrets = openSecrets(deps.ring, ref, current.encrypted_credentials);
         let config: AuthConfig = parseAuthConfig(current.auth_config);
+        const baseUrl = input.baseUrl ?? row.base_url;
+        const requested = input.auth === undefined ? config : authConfigOfUpdate(input.auth);
+        validateConnectorUrls(baseUrl, requested, deps);
+        originChanged = changedOrigins({ baseUrl: row.base_url, config }, { baseUrl, config: requested });
+        if (originChanged.length > 0) {
+          if (!adminRoles.includes(role)) {
+            throw new AppError(
+              'FORBIDDEN',
+              `only an owner or admin may move ${originChanged.join(', ')} to another origin`,
+            );
+          }
+          if (input.auth === undefined) throw secretsRequiredError(userSecretFieldsOf(row.type), originChanged);
+        }
         let secrets = currentSecrets;
         if (input.auth !== undefined) {
-          const merged = mergeAuthUpdate({ config, secrets: currentSecrets }, input.auth);
+          const merged = mergeAuthUpdate({ config, secrets: currentSecrets }, input.auth, originChanged);
           ({ config, secrets, tokensDropped } = merged);
           secretsChanged = merged.changedSecrets;
           type = config.type;
           changed.push('auth');
         }
-        validateConnectorUrls(input.baseUrl ?? row.base_url, config, deps);
         if (input.auth !== undefined || input.defaultHeaders !== undefined) {
           const sealed = sealSecrets(deps.ring, ref, secrets);
           await store.replaceCredentials(tx, row.id, {
@@ -144,7 +171,8 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
           });
         }
       }
-      const needsAuthorization = type === 'oauth2_authorization_code' && (tokensDropped || type !== row.type);
+      const needsAuthorization =
+        type === 'oauth2_authorization_code' && (tokensDropped || type !== row.type || originChanged.length > 0);
       try {
         await store.updateConnector(tx, row.id, {
           ...(input.name !== undefined && { name: input.name }),
@@ -164,6 +192,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
         changed,
         secretsChanged,
         tokensDropped,
+        originChanged,
       });
       return detail(tx, row.id);
     },

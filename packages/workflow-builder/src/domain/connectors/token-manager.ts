@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import type { Database } from '../../db/driver.js';
-import type { Tx } from '../../db/tx.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
@@ -8,17 +8,22 @@ import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { type ConnectorForUse, findConnectorForUse, saveTokens, updateConnector } from './connectors.store.js';
 import { type OAuthClient, OAuthProviderError, type TokenSet } from './oauth-client.js';
+import { claimRefreshLease, type RefreshLease, releaseRefreshLease } from './token-lease.store.js';
 
 /**
  * Access tokens for OAuth connectors, refreshed before they expire.
  *
- * Refreshing races three ways, and each has its guard:
+ * No transaction or row lock is held while the provider is called (up to the OAuth
+ * client's 15 s timeout): on PGlite that would stall every other query, on Postgres pin a
+ * pool connection. Refreshing still races three ways, and each has its guard:
  * - many calls in one process → single flight: one promise per connector;
- * - several instances → the credentials row is locked (`SELECT … FOR UPDATE`) for the
- *   whole refresh, and re-read under the lock: if another instance already refreshed,
- *   its token is used and no request is made;
+ * - several instances → a refresh lease: one short UPDATE claims it only if it is free and
+ *   the row is still the version read; the holder calls the provider with nothing held,
+ *   stores the result with the version check, then gives the lease back. The others wait
+ *   and re-read until the new token is there (or the lease is free again);
  * - providers that rotate refresh tokens → the new refresh token is saved in the same
- *   statement as the new access token, before anyone can use either.
+ *   statement as the new access token. If the row changed during the call (key rotation,
+ *   an edit), the tokens are merged onto it only if it still holds the grant they came from.
  * `invalid_grant` is declared only after re-reading the row, and marks the connector
  * `needs_reauth` (committed, so every instance sees it) with a message saying what to do.
  */
@@ -30,15 +35,21 @@ export interface TokenManagerDeps {
   clock?: () => Date;
   /** Refresh this long before expiry. Default 60 s. */
   refreshSkewMs?: number;
+  /** How long a claimed refresh may take before another instance may take over. Default 30 s (twice the OAuth timeout). */
+  refreshLeaseMs?: number;
 }
 
-type Renewal = { kind: 'token'; accessToken: string } | { kind: 'needs_reauth'; message: string };
+type Renewal = { kind: 'token'; accessToken: string } | { kind: 'reread' };
 
 const reauthMessage = 'the provider refused the refresh token (invalid_grant); authorize the connector again';
+const noRefreshTokenMessage = 'the provider issued no refresh token; authorize the connector again';
+const maxPollMs = 250;
 
 export function createTokenManager(deps: TokenManagerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const skewMs = deps.refreshSkewMs ?? 60_000;
+  const leaseMs = deps.refreshLeaseMs ?? 30_000;
+  const db = deps.database.db;
   const inFlight = new Map<string, Promise<string>>();
 
   function fresh(accessToken: string | undefined, expiresAt: Date | null): accessToken is string {
@@ -61,78 +72,130 @@ export function createTokenManager(deps: TokenManagerDeps) {
     }
   }
 
-  async function markNeedsReauth(trx: Tx, row: ConnectorForUse, message: string): Promise<Renewal> {
-    await updateConnector(trx, row.id, { authStatus: 'needs_reauth', statusMessage: message });
-    await insertAuditEvent(trx, {
-      projectId: row.project_id,
-      actor: { type: 'system', id: null },
-      action: 'connector.needs_reauth',
-      entityType: 'connector',
-      entityId: row.id,
-      metadata: { name: row.name, reason: 'invalid_grant' },
-    });
-    return { kind: 'needs_reauth', message };
+  function open(row: ConnectorForUse): Record<string, string> {
+    return openSecrets(deps.ring, { projectId: row.project_id, connectorId: row.id }, row.encrypted_credentials);
   }
 
-  async function store(trx: Tx, row: ConnectorForUse, secrets: Record<string, string>, tokens: TokenSet) {
-    const next: Record<string, string> = { ...secrets, accessToken: tokens.accessToken };
-    if (tokens.refreshToken) next.refreshToken = tokens.refreshToken;
-    const sealed = sealSecrets(deps.ring, { projectId: row.project_id, connectorId: row.id }, next);
-    const saved = await saveTokens(trx, row.id, row.credentials_version, {
-      secretHints: sealed.hints,
-      encryptedCredentials: sealed.record,
-      encryptionKeyId: sealed.keyId,
-      tokenExpiresAt: tokens.expiresAt,
+  /** Marks needs_reauth unless the row changed since `row` was read; false means "re-read". */
+  async function markNeedsReauth(row: ConnectorForUse, message: string): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const current = await findConnectorForUse(trx, row.id, { lock: true });
+      if (!current || current.credentials_version !== row.credentials_version) return false;
+      await updateConnector(trx, row.id, { authStatus: 'needs_reauth', statusMessage: message });
+      await insertAuditEvent(trx, {
+        projectId: row.project_id,
+        actor: { type: 'system', id: null },
+        action: 'connector.needs_reauth',
+        entityType: 'connector',
+        entityId: row.id,
+        metadata: { name: row.name, reason: 'invalid_grant' },
+      });
+      return true;
     });
-    if (!saved) throw new AppError('INTERNAL', 'connector credentials changed while the row was locked');
   }
 
-  async function renewLocked(trx: Tx, connectorId: string): Promise<Renewal> {
-    const row = await findConnectorForUse(trx, connectorId, { lock: true });
-    if (!row) throw new AppError('NOT_FOUND', 'connector not found');
-    assertUsable(row);
-    const ref = { projectId: row.project_id, connectorId: row.id };
-    const secrets = openSecrets(deps.ring, ref, row.encrypted_credentials);
-    if (fresh(secrets.accessToken, row.token_expires_at)) return { kind: 'token', accessToken: secrets.accessToken };
+  /**
+   * Saves `tokens` over the row they were derived from, in one version-checked statement.
+   * If the row changed meanwhile, retries on the newer version as long as it still holds
+   * the same settings, client secret and refresh token; otherwise the tokens are not stored
+   * (they serve only the call in progress, which was made with the old settings).
+   */
+  async function store(row: ConnectorForUse, used: Record<string, string>, tokens: TokenSet): Promise<void> {
+    let base = row;
+    let baseSecrets = used;
+    for (let tries = 0; tries < 3; tries += 1) {
+      const next: Record<string, string> = { ...baseSecrets, accessToken: tokens.accessToken };
+      if (tokens.refreshToken) next.refreshToken = tokens.refreshToken;
+      const sealed = sealSecrets(deps.ring, { projectId: row.project_id, connectorId: row.id }, next);
+      const saved = await saveTokens(db, row.id, base.credentials_version, {
+        secretHints: sealed.hints,
+        encryptedCredentials: sealed.record,
+        encryptionKeyId: sealed.keyId,
+        tokenExpiresAt: tokens.expiresAt,
+      });
+      if (saved) return;
+      const latest = await findConnectorForUse(db, row.id);
+      if (!latest) return;
+      const latestSecrets = open(latest);
+      const sameGrant =
+        JSON.stringify(latest.auth_config) === JSON.stringify(row.auth_config) &&
+        latestSecrets.clientSecret === used.clientSecret &&
+        latestSecrets.refreshToken === used.refreshToken;
+      if (!sameGrant) break;
+      base = latest;
+      baseSecrets = latestSecrets;
+    }
+    deps.logger.warn({ connectorId: row.id }, 'connector settings changed during a token refresh; token not stored');
+  }
+
+  /** The refresh itself, by the lease holder, with no transaction open. */
+  async function refreshClaimed(row: ConnectorForUse, secrets: Record<string, string>): Promise<Renewal> {
     const config = parseAuthConfig(row.auth_config);
     const clientSecret = secrets.clientSecret ?? '';
     if (config.type === 'oauth2_client_credentials') {
       const tokens = await deps.oauth.clientCredentials(config, clientSecret);
-      await store(trx, row, secrets, tokens);
+      await store(row, secrets, tokens);
       return { kind: 'token', accessToken: tokens.accessToken };
     }
     if (config.type !== 'oauth2_authorization_code') throw new AppError('INTERNAL', 'not an OAuth connector');
     const refreshToken = secrets.refreshToken;
-    if (!refreshToken)
-      return markNeedsReauth(trx, row, 'the provider issued no refresh token; authorize the connector again');
+    if (!refreshToken) return declareNeedsReauth(row, noRefreshTokenMessage);
+    let tokens: TokenSet;
     try {
-      const tokens = await deps.oauth.refresh(config, clientSecret, refreshToken);
-      await store(trx, row, secrets, tokens);
-      deps.logger.info({ connectorId: row.id, rotated: Boolean(tokens.refreshToken) }, 'refreshed connector token');
-      return { kind: 'token', accessToken: tokens.accessToken };
+      tokens = await deps.oauth.refresh(config, clientSecret, refreshToken);
     } catch (error) {
       if (!(error instanceof OAuthProviderError) || error.oauthError !== 'invalid_grant') throw error;
       // Re-read before declaring: a token stored by someone else since our read wins.
-      const latest = await findConnectorForUse(trx, connectorId);
-      if (latest && latest.credentials_version !== row.credentials_version) {
-        const latestSecrets = openSecrets(deps.ring, ref, latest.encrypted_credentials);
-        if (fresh(latestSecrets.accessToken, latest.token_expires_at)) {
-          return { kind: 'token', accessToken: latestSecrets.accessToken };
-        }
-      }
+      const latest = await findConnectorForUse(db, row.id);
+      if (latest && latest.credentials_version !== row.credentials_version) return { kind: 'reread' };
       deps.logger.warn(
         { connectorId: row.id },
         'refresh token refused (invalid_grant); connector needs reauthorization',
       );
-      return markNeedsReauth(trx, row, reauthMessage);
+      return declareNeedsReauth(row, reauthMessage);
+    }
+    await store(row, secrets, tokens);
+    deps.logger.info({ connectorId: row.id, rotated: Boolean(tokens.refreshToken) }, 'refreshed connector token');
+    return { kind: 'token', accessToken: tokens.accessToken };
+  }
+
+  async function declareNeedsReauth(row: ConnectorForUse, message: string): Promise<Renewal> {
+    if (!(await markNeedsReauth(row, message))) return { kind: 'reread' };
+    throw new AppError('PRECONDITION_FAILED', `connector needs reauthorization: ${message}`);
+  }
+
+  async function holdLease(row: ConnectorForUse, secrets: Record<string, string>, lease: RefreshLease) {
+    try {
+      return await refreshClaimed(row, secrets);
+    } finally {
+      // Guarded by the lease's own timestamp: never frees a lease someone else took over.
+      await releaseRefreshLease(db, row.id, lease).catch((error: unknown) =>
+        deps.logger.warn({ err: error, connectorId: row.id }, 'could not release the token refresh lease'),
+      );
     }
   }
 
+  /** Re-reads until a fresh token is stored, claiming the lease whenever it is free. */
   async function renew(connectorId: string): Promise<string> {
-    const outcome = await deps.database.db.transaction().execute((trx) => renewLocked(trx, connectorId));
-    if (outcome.kind === 'needs_reauth')
-      throw new AppError('PRECONDITION_FAILED', `connector needs reauthorization: ${outcome.message}`);
-    return outcome.accessToken;
+    const giveUpAt = Date.now() + 2 * leaseMs;
+    for (let attempt = 0; ; attempt += 1) {
+      const row = await findConnectorForUse(db, connectorId);
+      if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+      assertUsable(row);
+      const secrets = open(row);
+      if (fresh(secrets.accessToken, row.token_expires_at)) return secrets.accessToken;
+      const lease = await claimRefreshLease(db, row.id, row.credentials_version, leaseMs);
+      if (lease !== undefined) {
+        const renewal = await holdLease(row, secrets, lease);
+        if (renewal.kind === 'token') return renewal.accessToken;
+      }
+      if (Date.now() >= giveUpAt) {
+        throw new AppError('UNAVAILABLE', 'the connector token is being refreshed elsewhere; retry shortly', {
+          retryAfterSeconds: 1,
+        });
+      }
+      if (lease === undefined) await sleep(Math.min(maxPollMs, 10 * 2 ** Math.min(attempt, 5)));
+    }
   }
 
   return {
