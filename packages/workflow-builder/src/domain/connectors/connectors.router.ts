@@ -1,19 +1,8 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { authedProcedure, publicProcedure, router } from '../../trpc/trpc.js';
+import { authedProcedure, router, signedInProcedure } from '../../trpc/trpc.js';
 import { createConnectorInput, updateConnectorInput } from './connector-input.js';
 
 const connectorId = z.object({ id: z.uuid() });
-
-/**
- * Signed in, but no transaction around the procedure: for calls that go out to a third
- * party, which must not hold a database connection while they wait (see connector-calls.ts).
- */
-const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
-  const user = ctx.user;
-  if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'a bearer token is required' });
-  return next({ ctx: { user } });
-});
 
 export const connectorsRouter = router({
   create: authedProcedure
