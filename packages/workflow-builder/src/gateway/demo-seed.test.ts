@@ -42,8 +42,8 @@ describe.each(driverKinds)('demo seed on %s (database)', (kind) => {
   });
 
   it('is idempotent: the same rows again, with a fresh key and the previous one revoked', async () => {
-    const first = await seedDemo({ app: testApp.app, userId, projectSlug: 'again', namespace: 'again-ns' });
-    const second = await seedDemo({ app: testApp.app, userId, projectSlug: 'again', namespace: 'again-ns' });
+    const first = await seedDemo({ app: testApp.app, userId, projectSlug: 'again', namespace: 'wfb-test-a' });
+    const second = await seedDemo({ app: testApp.app, userId, projectSlug: 'again', namespace: 'wfb-test-a' });
     expect(second.project).toEqual(first.project);
     expect(second.service).toEqual(first.service);
     expect(second.routes).toEqual(first.routes);

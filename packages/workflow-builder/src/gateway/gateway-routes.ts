@@ -66,6 +66,7 @@ export function createGatewayRoutes(deps: GatewayRoutesDeps) {
       idempotencyKey,
       requestFingerprint:
         idempotencyKey && route.type === 'start' ? requestFingerprint(route, workflowId, input) : undefined,
+      checkWorkflowType: route.workflowIdParam !== null,
     });
     return reply.code(outcome.status).send(outcome.body);
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import type { RunningWorkers } from '@wfb/worker/run-workers.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
@@ -209,6 +210,36 @@ describe.each(driverKinds)('public gateway guards on %s (database + Temporal)', 
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/wfb_rate_limit_rejections_total\{scope="interface"\} [1-9]/);
     expect(metrics).toMatch(/wfb_rate_limit_rejections_total\{scope="key"\} [1-9]/);
+  });
+
+  it("reaches through a path parameter only workflows of the service's own type", async () => {
+    // Another service's workflow in the same namespace, with handlers of the same names.
+    const connection = await Connection.connect({ address: temporalAddress });
+    const paymentId = `payment-${randomUUID()}`;
+    try {
+      const temporal = new Client({ connection, namespace: 'wfb-test-a' });
+      await temporal.workflow.start('paymentWorkflow', {
+        taskQueue: `unpolled-${randomUUID()}`,
+        workflowId: paymentId,
+      });
+      const signal = await h.call('POST', orderUrl(h.alpha, 'addItem', paymentId), {
+        key,
+        body: { sku: 'sku-apple', quantity: 1 },
+      });
+      const read = await h.call('GET', orderUrl(h.alpha, 'getOrder', paymentId), { key });
+      for (const response of [signal, read]) {
+        expect(response.status).toBe(404);
+        expect(response.json).toMatchObject({ code: 'NOT_FOUND' });
+      }
+      const history = await temporal.workflow.getHandle(paymentId).fetchHistory();
+      const signalled = (history.events ?? []).some((event) => event.workflowExecutionSignaledEventAttributes);
+      expect(signalled).toBe(false);
+      await temporal.workflow.getHandle(paymentId).terminate('test over');
+    } finally {
+      await connection.close();
+    }
+    // The service's own workflows are still reached.
+    expect((await h.call('GET', orderUrl(h.alpha, 'getOrder', orderId), { key })).status).toBe(200);
   });
 
   it('follows changes at once: a disabled interface is 404, a deleted one takes its scoped keys along', async () => {

@@ -16,9 +16,19 @@ export interface KeyAuthOptions {
   limiter?: RateLimiter;
   onVerification?: (kind: KeyVerification['kind']) => void;
   onRateLimited?: (scope: RateBucket['scope']) => void;
+  /** Failed verifications per client address per minute; default failedKeyVerificationsPerMinute. */
+  failedVerificationsPerMinute?: number;
 }
 
 export const defaultKeyRateLimitPerMinute = 600;
+
+/**
+ * How many requests without a valid key one client address may make per minute before its
+ * 401s become 429s. Only failures count, and the key is verified before the budget is looked
+ * at, so a valid key is never refused for sharing an address (a NAT, a proxy without
+ * trustProxy) with a client that keeps failing.
+ */
+export const failedKeyVerificationsPerMinute = 60;
 
 /** Every key rejection is this same 401 body, so a caller cannot tell unknown from revoked or expired. */
 export const keyRejection = 'a valid X-API-Key header is required';
@@ -40,10 +50,34 @@ export function setRateLimitHeaders(reply: FastifyReply, decision: RateDecision)
   if (!decision.allowed) reply.header('Retry-After', resetSeconds);
 }
 
+const rateLimitMessages: Record<RateBucket['scope'], string> = {
+  key: 'rate limit for this key exceeded',
+  interface: 'rate limit for this interface exceeded',
+  client: 'too many requests without a valid API key from this address',
+};
+
 /** The 429 body for a refused decision; the scope tells the caller which budget ran out. */
 export function sendRateLimited(reply: FastifyReply, decision: RateDecision & { allowed: false }): FastifyReply {
-  const which = decision.scope === 'key' ? 'this key' : 'this interface';
-  return sendProblem(reply, 'TOO_MANY_REQUESTS', `rate limit for ${which} exceeded`, { scope: decision.scope });
+  return sendProblem(reply, 'TOO_MANY_REQUESTS', rateLimitMessages[decision.scope], { scope: decision.scope });
+}
+
+export interface KeyRejectionOptions {
+  limiter: RateLimiter;
+  failedVerificationsPerMinute?: number | undefined;
+  onRateLimited?: ((scope: RateBucket['scope']) => void) | undefined;
+}
+
+/**
+ * The answer to a request whose key did not verify: the uniform 401, or a 429 once the
+ * client address has used up its budget of failures.
+ */
+export function rejectKey(request: FastifyRequest, reply: FastifyReply, options: KeyRejectionOptions): FastifyReply {
+  const perMinute = options.failedVerificationsPerMinute ?? failedKeyVerificationsPerMinute;
+  const decision = options.limiter.consume([{ scope: 'client', id: request.ip, perMinute }]);
+  if (decision.allowed) return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
+  setRateLimitHeaders(reply, decision);
+  options.onRateLimited?.('client');
+  return sendRateLimited(reply, decision);
 }
 
 /** `onRequest` hook for the foundation's /api/v1 routes (e.g. /whoami): verify, then the key's limit. */
@@ -51,13 +85,9 @@ export function createKeyAuthHook(options: KeyAuthOptions) {
   const limiter = options.limiter ?? createRateLimiter();
   return async function keyAuth(request: FastifyRequest, reply: FastifyReply) {
     const candidate = apiKeyHeader(request);
-    if (!candidate) {
-      options.onVerification?.('malformed');
-      return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
-    }
-    const verification = await options.verifier.verify(candidate);
+    const verification = candidate ? await options.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
     options.onVerification?.(verification.kind);
-    if (verification.kind !== 'valid') return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
+    if (verification.kind !== 'valid') return rejectKey(request, reply, { ...options, limiter });
     const key = verification.key;
     const decision = limiter.consume([keyBucket(key, options.defaultRateLimitPerMinute)]);
     setRateLimitHeaders(reply, decision);

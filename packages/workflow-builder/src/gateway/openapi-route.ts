@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { sendProblem } from '../http/problem.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import type { GatewayGuardDeps } from './gateway-guard.js';
-import { apiKeyHeader, keyBucket, keyRejection, sendRateLimited, setRateLimitHeaders } from './key-auth.js';
+import { apiKeyHeader, keyBucket, rejectKey, sendRateLimited, setRateLimitHeaders } from './key-auth.js';
 
 /**
  * `GET /api/v1/openapi/<projectSlug>.json` for holders of that project's key, built from the
@@ -16,7 +15,9 @@ export function createOpenApiRoute(deps: GatewayGuardDeps & { publicBaseUrl: str
       const candidate = apiKeyHeader(request);
       const verification = candidate ? await deps.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
       deps.metrics.keyVerification(verification.kind);
-      if (verification.kind !== 'valid') return sendProblem(reply, 'UNAUTHORIZED', keyRejection);
+      if (verification.kind !== 'valid') {
+        return rejectKey(request, reply, { ...deps, onRateLimited: (scope) => deps.metrics.rateLimited(scope) });
+      }
       const key = verification.key;
       const decision = deps.limiter.consume([keyBucket(key, deps.defaultKeyRateLimitPerMinute)]);
       setRateLimitHeaders(reply, decision);

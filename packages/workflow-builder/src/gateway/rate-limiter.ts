@@ -7,8 +7,8 @@
  * rate-limiting plugin bounds the total in front.
  */
 export interface RateBucket {
-  /** Reported back as `scope` when this bucket refuses. */
-  scope: 'key' | 'interface';
+  /** Reported back as `scope` when this bucket refuses; `client` counts failed key checks per address. */
+  scope: 'key' | 'interface' | 'client';
   id: string;
   perMinute: number;
 }

@@ -191,6 +191,11 @@ export function createRouteTable(options: RouteTableOptions) {
       await draining;
     },
 
+    /** The route for a hash if memory has it; never touches the database. */
+    cached(hash: string): Route | undefined {
+      return byHash.get(hash);
+    },
+
     /** The route for a hash: memory first, then (once per hash and TTL) the database. */
     async resolve(hash: string): Promise<Route | undefined> {
       const known = byHash.get(hash);

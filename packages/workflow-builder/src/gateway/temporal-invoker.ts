@@ -4,14 +4,19 @@ import type { ServiceInterfaceType } from '../db/schema.services.js';
 import { AppError } from '../errors.js';
 import type { TemporalClients } from '../temporal/temporal-clients.js';
 import { classifyTemporalError } from './temporal-errors.js';
+import { acceptsConnections } from './temporal-reachability.js';
+import { createWorkflowTypeCheck, type EnsureWorkflowType } from './workflow-type-check.js';
 
 /**
  * Turns a resolved public call into one Temporal call, always under a deadline. Clients come
  * from the process-wide TemporalClients (one connection, a client per namespace) and are kept
- * in a plain map so a warm call awaits nothing before the RPC. When a call runs out of time a
- * short probe decides between 504 (Temporal answers, the workflow was slow) and 503 (Temporal
- * is gone); after a 503 further calls fail fast for a moment instead of each waiting out its
- * deadline against a dead server.
+ * in a plain map so a warm call awaits nothing before the RPC.
+ *
+ * When a call runs out of time (or fails as unavailable) a short probe decides between 504
+ * (Temporal answers, or at least accepts connections: the workflow or the server is slow)
+ * and 503 (Temporal is gone). Only a failed probe, a connection-level verdict, starts the
+ * fail-fast window in which every call is refused at once: it spans all namespaces, so one
+ * tenant's slow workflows or a probe that merely missed its deadline must never start it.
  */
 export interface TemporalCall {
   namespace: string;
@@ -25,6 +30,8 @@ export interface TemporalCall {
   idempotencyKey: string | undefined;
   /** Identifies the request a start with an Idempotency-Key must repeat exactly to be replayed. */
   requestFingerprint: string | undefined;
+  /** The caller chose the workflow id (a path parameter): confirm it runs `workflowType` first. */
+  checkWorkflowType?: boolean;
 }
 
 export interface TemporalOutcome {
@@ -68,8 +75,9 @@ async function replayStart(client: Client, call: TemporalCall, original: unknown
   return { status: 201, body: { workflowId: call.workflowId, runId } };
 }
 
-async function perform(client: Client, call: TemporalCall): Promise<TemporalOutcome> {
+async function perform(client: Client, call: TemporalCall, ensureType: EnsureWorkflowType): Promise<TemporalOutcome> {
   const args: unknown[] = call.input === undefined ? [] : [call.input];
+  if (call.checkWorkflowType && call.type !== 'start') await ensureType(client, call);
   const name = call.callableName ?? '';
   const handle = client.workflow.getHandle(call.workflowId);
   switch (call.type) {
@@ -113,6 +121,7 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
   const probeTimeoutMs = options.probeTimeoutMs ?? 250;
   const failFastMs = options.failFastMs ?? 1_000;
   const clients = new Map<string, Client>();
+  const ensureType = createWorkflowTypeCheck({ clock });
   let unreachableUntil = 0;
   let probing: Promise<boolean> | undefined;
 
@@ -139,7 +148,10 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
     }
   }
 
-  /** One probe at a time, however many calls timed out together. */
+  /**
+   * One probe at a time, however many calls timed out together: Temporal answers a cheap RPC,
+   * or failing that still accepts TCP connections (a busy server is not a dead one).
+   */
   function reachable(): Promise<boolean> {
     const temporal = options.temporal;
     if (!temporal) return Promise.resolve(false);
@@ -147,10 +159,11 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
       try {
         const deadline = clock() + probeTimeoutMs;
         const connection = await beforeDeadline(temporal.connection(), deadline, clock);
+        // Not abandoned at the deadline: the SDK's retry timer would outlive a closed channel.
         await connection.withDeadline(deadline, () => connection.workflowService.getSystemInfo({}));
         return true;
       } catch {
-        return false;
+        return acceptsConnections(temporal.address, probeTimeoutMs);
       }
     })().finally(() => {
       probing = undefined;
@@ -168,7 +181,7 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
       const client = await clientFor(call.namespace, deadline);
       try {
         return await beforeDeadline(
-          client.withDeadline(deadline, () => perform(client, call)),
+          client.withDeadline(deadline, () => perform(client, call, ensureType)),
           deadline,
           clock,
         );
@@ -178,12 +191,17 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
             ? ({ kind: 'deadline' } as const)
             : classifyTemporalError(error, call.workflowId);
         if (failure.kind === 'error') throw failure.error;
-        if (failure.kind === 'deadline' && (await reachable())) {
+        if (!(await reachable())) throw unavailable('Temporal is unreachable', error);
+        if (failure.kind === 'deadline') {
           throw new AppError('TIMEOUT', `Temporal did not complete the call within ${options.deadlineMs} ms`, {
             cause: error,
           });
         }
-        throw unavailable('Temporal is unreachable', error);
+        // Temporal is up but refused this one call as unavailable: a 503 for it alone.
+        throw new AppError('UNAVAILABLE', 'Temporal could not take this call; retry later', {
+          cause: error,
+          retryAfterSeconds: options.retryAfterSeconds,
+        });
       }
     },
   };

@@ -4,8 +4,9 @@ import { sendProblem } from '../http/problem.js';
 import type { Metrics } from './metrics.js';
 
 /**
- * `GET /metrics` in the Prometheus text format. When METRICS_TOKEN is set, scrapers must send
- * it as a bearer token, for deployments where this port is reachable from outside.
+ * `GET /metrics` in the Prometheus text format. Its labels name every tenant's projects and
+ * interfaces, so production refuses to start without METRICS_TOKEN (env.ts) and scrapers send
+ * it as a bearer token; local runs without one serve it openly.
  */
 function tokenMatches(header: string | undefined, token: string): boolean {
   const presented = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');

@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { EnvError, parseEnv } from '../env.js';
 import { createMetrics } from './metrics.js';
 import { createMetricsRoute } from './metrics-route.js';
 
@@ -35,5 +36,28 @@ describe('Prometheus metrics', () => {
     expect(right.statusCode).toBe(200);
     expect(right.headers['content-type']).toContain('text/plain');
     await Promise.all([open.close(), guarded.close()]);
+  });
+
+  it('is never open in production: startup fails naming METRICS_TOKEN until one is set', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db.example/wfb',
+      SUPABASE_JWT_SECRET: 'j'.repeat(32),
+      API_KEY_PEPPER: 'p'.repeat(32),
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    };
+    const metricsProblems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return [];
+      } catch (error) {
+        if (!(error instanceof EnvError)) throw error;
+        return error.problems.filter((problem) => problem.startsWith('METRICS_TOKEN'));
+      }
+    };
+    expect(metricsProblems(production)).toHaveLength(1);
+    expect(metricsProblems({ ...production, METRICS_TOKEN: 'scrape-token-0123456789' })).toEqual([]);
+    expect(parseEnv({ NODE_ENV: 'development' }).METRICS_TOKEN).toBeUndefined();
   });
 });

@@ -31,7 +31,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   const rateLimited = new Counter({
     name: 'wfb_rate_limit_rejections_total',
-    help: 'Requests refused with 429, by the budget that ran out (key or interface).',
+    help: 'Requests refused with 429, by the budget that ran out (key, interface, or client failures).',
     labelNames: ['scope'] as const,
     registers: [registry],
   });
@@ -41,7 +41,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     keyVerification(kind: KeyVerification['kind']) {
       keyVerifications.inc({ result: kind });
     },
-    rateLimited(scope: 'key' | 'interface') {
+    rateLimited(scope: 'key' | 'interface' | 'client') {
       rateLimited.inc({ scope });
     },
     gatewayResponse(labels: { project: string; interface: string; type: string; status: number }, seconds: number) {

@@ -30,8 +30,15 @@ interface CachedKey {
   revoked: boolean;
 }
 
-/** `null` caches "no such key"; inserts notify too, so a new key is never shadowed. */
+/** `null` is "no such key"; inserts notify too, so a cached miss never shadows a new key. */
 type CacheEntry = CachedKey | null;
+
+/**
+ * Misses live apart from real keys, few and briefly: anyone can mint well-formed keys (the
+ * checksum is public), and a flood of them must not evict the warm keys of real callers.
+ */
+const negativeCacheSize = 10_000;
+const negativeTtlMs = 30_000;
 
 export const apiKeyChannel = 'wfb_api_keys';
 
@@ -65,14 +72,17 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
   function evict(keyHash: string) {
     generation += 1;
     cache.delete(keyHash);
+    misses.delete(keyHash);
   }
 
-  const cache = new LRUCache<string, { entry: CacheEntry }>({
+  const cache = new LRUCache<string, { entry: CachedKey }>({
     max: options.cacheSize ?? 100_000,
     dispose: ({ entry }) => {
-      if (entry) hashById.delete(entry.key.id);
+      hashById.delete(entry.key.id);
     },
   });
+  /** Key hash → when the cached miss expires (by `clock`). */
+  const misses = new LRUCache<string, number>({ max: negativeCacheSize });
 
   async function load(keyHash: string): Promise<CacheEntry> {
     const started = generation;
@@ -93,8 +103,12 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
         }
       : null;
     if (listening && started === generation) {
-      cache.set(keyHash, { entry });
-      if (entry) hashById.set(entry.key.id, keyHash);
+      if (entry) {
+        cache.set(keyHash, { entry });
+        hashById.set(entry.key.id, keyHash);
+      } else {
+        misses.set(keyHash, clock() + negativeTtlMs);
+      }
     }
     return entry;
   }
@@ -102,6 +116,8 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
   async function lookup(keyHash: string): Promise<CacheEntry> {
     const cached = cache.get(keyHash);
     if (cached) return cached.entry;
+    const missUntil = misses.get(keyHash);
+    if (missUntil !== undefined && missUntil > clock()) return null;
     const pending = inFlight.get(keyHash);
     if (pending) return pending;
     const loading = load(keyHash).finally(() => inFlight.delete(keyHash));
@@ -129,6 +145,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
         (connected) => {
           generation += 1;
           cache.clear();
+          misses.clear();
           listening = connected;
         },
       );
@@ -174,6 +191,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     },
 
     cacheSize: () => cache.size,
+    cachedMisses: () => misses.size,
   };
 }
 

@@ -219,7 +219,8 @@ describe.each(driverKinds)('public interfaces on %s (database)', (kind) => {
     await eventually(async () => (await routes.resolve(published.routeHash))?.enabled === true);
     expect(await routes.resolve(published.routeHash)).toMatchObject({
       projectId,
-      namespace: 'published',
+      // The namespace derived from the slug (TEMPORAL_NAMESPACE_PREFIX defaults to "wfb-").
+      namespace: 'wfb-published',
       fixedWorkflowId: 'settings',
       callableName: 'get',
     });

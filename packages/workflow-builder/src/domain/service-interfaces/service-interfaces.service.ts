@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { ServiceInterfaceType } from '../../db/schema.services.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
+import { requirePublisherRole } from '../workflows/publish-guard.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
 import type { SchemaCompiler } from './json-schema.js';
 import * as store from './service-interfaces.store.js';
@@ -59,15 +61,29 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
     if (schema === undefined || schema === null) return;
     const check = deps.schemas.check(schema);
     if (!check.ok) {
-      throw new AppError('BAD_REQUEST', `${field}: ${check.reason}`, { details: { field, reason: check.reason } });
+      throw new AppError('BAD_REQUEST', `${field}: ${check.reason}`, {
+        details: { field, reason: check.reason, ...(check.path !== undefined && { path: check.path }) },
+      });
     }
   }
 
   async function loadOwned(tx: Tx, user: AuthUser, id: string, roles: typeof readRoles) {
     const row = await store.findServiceInterface(tx, id);
     if (!row) throw new AppError('NOT_FOUND', 'service interface not found');
-    await requireRole(tx, row.project_id, user.id, roles);
-    return row;
+    const role = await requireRole(tx, row.project_id, user.id, roles);
+    return { row, role };
+  }
+
+  /** Whether an update changes what a published route of this interface runs or accepts. */
+  function changesContract(before: store.ServiceInterfaceRow, input: UpdateServiceInterfaceInput): boolean {
+    // jsonb does not keep key order, so schemas are compared as values, not as text.
+    const differs = (next: unknown, current: unknown) =>
+      next !== undefined && !isDeepStrictEqual(next, current ?? null);
+    return (
+      (input.callableName !== undefined && input.callableName !== before.callable_name) ||
+      differs(input.inputSchema, before.input_schema) ||
+      differs(input.outputSchema, before.output_schema)
+    );
   }
 
   async function audit(tx: Tx, user: AuthUser, row: store.ServiceInterfaceRow, action: string, metadata = {}) {
@@ -126,11 +142,11 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
     },
 
     async get(tx: Tx, user: AuthUser, id: string) {
-      return toView(await loadOwned(tx, user, id, readRoles));
+      return toView((await loadOwned(tx, user, id, readRoles)).row);
     },
 
     async update(tx: Tx, user: AuthUser, input: UpdateServiceInterfaceInput) {
-      const before = await loadOwned(tx, user, input.id, writeRoles);
+      const { row: before, role } = await loadOwned(tx, user, input.id, writeRoles);
       if (before.type === 'start' && input.callableName !== undefined) {
         throw new AppError('BAD_REQUEST', 'a start interface has no callableName', {
           details: { field: 'callableName' },
@@ -138,6 +154,10 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
       }
       ensureSchema('inputSchema', input.inputSchema);
       ensureSchema('outputSchema', input.outputSchema);
+      if (changesContract(before, input)) {
+        const publicInterfaces = await store.countPublicInterfaces(tx, before.id);
+        requirePublisherRole(role, publicInterfaces, 'changing the callable name or schemas of this interface');
+      }
       const row = await store.updateServiceInterface(tx, before.id, {
         ...(input.displayName !== undefined && { displayName: input.displayName }),
         ...(input.description !== undefined && { description: input.description }),
@@ -152,8 +172,9 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
     },
 
     async remove(tx: Tx, user: AuthUser, id: string) {
-      const row = await loadOwned(tx, user, id, writeRoles);
+      const { row, role } = await loadOwned(tx, user, id, writeRoles);
       const publicInterfaces = await store.countPublicInterfaces(tx, row.id);
+      requirePublisherRole(role, publicInterfaces, 'deleting this interface');
       await audit(tx, user, row, 'service_interface.deleted', { publicInterfaces });
       if (!(await store.deleteServiceInterface(tx, row.id))) {
         throw new AppError('NOT_FOUND', 'service interface not found');

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { withUserTransaction } from '../../db/tx.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -119,6 +121,68 @@ describe.each(driverKinds)('service interfaces on %s (database)', (kind) => {
       'BAD_REQUEST',
     );
     expect(await caller.serviceInterfaces.delete({ id: first.id })).toEqual({ id: first.id, deleted: true });
+  });
+
+  it('refuses a pattern RE2 cannot run, naming where it is', async () => {
+    const failure = await failureOf(
+      callerFor(testApp, member).serviceInterfaces.create({
+        serviceId,
+        name: 'backtracking',
+        type: 'signal',
+        callableName: 'x',
+        inputSchema: { type: 'object', properties: { code: { type: 'string', pattern: '^(a)\\1$' } } },
+      }),
+    );
+    expect(failure.code).toBe('BAD_REQUEST');
+    expect(failure.message).toContain('inputSchema: the regular expression at /properties/code/pattern');
+  });
+
+  it('leaves a published interface to owners and admins: members cannot change its contract or delete it', async () => {
+    const asMember = callerFor(testApp, member);
+    const inputSchema = { type: 'object', properties: { sku: { type: 'string' }, quantity: { type: 'integer' } } };
+    const published = await asMember.serviceInterfaces.create({
+      serviceId,
+      name: 'published-add',
+      type: 'signal',
+      callableName: 'addItem',
+      inputSchema,
+    });
+    await callerFor(testApp, owner).publicInterfaces.create({
+      serviceInterfaceId: published.id,
+      method: 'POST',
+      path: '/orders/{orderId}/items',
+    });
+    for (const change of [
+      { callableName: 'cancel' },
+      { inputSchema: true },
+      { inputSchema: null },
+      { outputSchema: { type: 'object' } },
+    ]) {
+      const refused = await failureOf(asMember.serviceInterfaces.update({ id: published.id, ...change }));
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('owner or admin') });
+    }
+    expect((await failureOf(asMember.serviceInterfaces.delete({ id: published.id }))).code).toBe('FORBIDDEN');
+    // The same values (in another key order, as jsonb returns them) and presentation are fine.
+    const same = { properties: { quantity: { type: 'integer' }, sku: { type: 'string' } }, type: 'object' };
+    const described = await asMember.serviceInterfaces.update({
+      id: published.id,
+      callableName: 'addItem',
+      inputSchema: same,
+      description: 'Adds an item',
+    });
+    expect(described.description).toBe('Adds an item');
+
+    const asMemberInSql = (statement: ReturnType<typeof sql>) =>
+      withUserTransaction(testApp.database.db, { sub: member, role: 'authenticated' }, (tx) => statement.execute(tx));
+    const rawUpdate = sql`update public.service_interfaces set callable_name = 'cancel' where id = ${published.id}`;
+    await expect(asMemberInSql(rawUpdate)).rejects.toMatchObject({ code: '42501' });
+    const rawDelete = sql`delete from public.service_interfaces where id = ${published.id}`;
+    await expect(asMemberInSql(rawDelete)).rejects.toMatchObject({ code: '42501' });
+    expect((await callerFor(testApp, owner).serviceInterfaces.get({ id: published.id })).callableName).toBe('addItem');
+
+    const asOwner = callerFor(testApp, owner);
+    expect((await asOwner.serviceInterfaces.update({ id: published.id, inputSchema: true })).inputSchema).toBe(true);
+    expect((await asOwner.serviceInterfaces.delete({ id: published.id })).deleted).toBe(true);
   });
 
   it('lets viewers read only and keeps other tenants out (NOT_FOUND)', async () => {

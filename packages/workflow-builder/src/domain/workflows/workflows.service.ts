@@ -4,6 +4,7 @@ import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
+import { requirePublisherRole } from './publish-guard.js';
 import * as store from './workflows.store.js';
 
 /**
@@ -74,8 +75,8 @@ export function createWorkflowService() {
   async function loadOwned(tx: Tx, user: AuthUser, id: string, roles: typeof readRoles) {
     const row = await store.findWorkflow(tx, id);
     if (!row) throw new AppError('NOT_FOUND', 'service not found');
-    await requireRole(tx, row.project_id, user.id, roles);
-    return row;
+    const role = await requireRole(tx, row.project_id, user.id, roles);
+    return { row, role };
   }
 
   async function audit(tx: Tx, user: AuthUser, row: store.WorkflowRow, action: string, metadata = {}) {
@@ -118,17 +119,25 @@ export function createWorkflowService() {
     },
 
     async get(tx: Tx, user: AuthUser, id: string) {
-      return toView(await loadOwned(tx, user, id, readRoles));
+      return toView((await loadOwned(tx, user, id, readRoles)).row);
     },
 
     async update(tx: Tx, user: AuthUser, input: UpdateWorkflowInput) {
-      const before = await loadOwned(tx, user, input.id, writeRoles);
+      const { row: before, role } = await loadOwned(tx, user, input.id, writeRoles);
       const source = input.workflowIdSource;
-      if (source && !sameSource(before, source) && (await store.countPublishedRoutes(tx, before.id)) > 0) {
-        throw new AppError(
-          'PRECONDITION_FAILED',
-          'the workflow id source cannot change while public interfaces use this service; delete them first',
-        );
+      const sourceChanges = source !== undefined && !sameSource(before, source);
+      const retargets =
+        (input.workflowType !== undefined && input.workflowType !== before.workflow_type) ||
+        (input.taskQueue !== undefined && input.taskQueue !== before.task_queue);
+      if (sourceChanges || retargets) {
+        const publishedRoutes = await store.countPublishedRoutes(tx, before.id);
+        requirePublisherRole(role, publishedRoutes, 'changing what this service runs');
+        if (sourceChanges && publishedRoutes > 0) {
+          throw new AppError(
+            'PRECONDITION_FAILED',
+            'the workflow id source cannot change while public interfaces use this service; delete them first',
+          );
+        }
       }
       const row = await store.updateWorkflow(tx, before.id, {
         ...(input.displayName !== undefined && { displayName: input.displayName }),
@@ -144,8 +153,9 @@ export function createWorkflowService() {
     },
 
     async remove(tx: Tx, user: AuthUser, id: string) {
-      const row = await loadOwned(tx, user, id, writeRoles);
+      const { row, role } = await loadOwned(tx, user, id, writeRoles);
       const publishedRoutes = await store.countPublishedRoutes(tx, row.id);
+      requirePublisherRole(role, publishedRoutes, 'deleting this service');
       await audit(tx, user, row, 'service.deleted', { publishedRoutes });
       if (!(await store.deleteWorkflow(tx, row.id))) throw new AppError('NOT_FOUND', 'service not found');
       return { id: row.id, deleted: true as const };

@@ -6,14 +6,18 @@ import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { withUserTransaction } from '../../db/tx.js';
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
+async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof TRPCError) return error.code;
+    if (error instanceof TRPCError) return { code: error.code, message: error.message };
     throw error;
   }
-  return 'OK';
+  return { code: 'OK', message: '' };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return (await failureOf(promise)).code;
 }
 
 const orders = {
@@ -27,6 +31,8 @@ describe.each(driverKinds)('services (workflows) on %s (database)', (kind) => {
   let testApp: TestApp;
   const owner = randomUUID();
   const viewer = randomUUID();
+  const member = randomUUID();
+  const admin = randomUUID();
   const stranger = randomUUID();
   let projectId: string;
 
@@ -34,6 +40,8 @@ describe.each(driverKinds)('services (workflows) on %s (database)', (kind) => {
     testApp = await createTestApp(kind);
     projectId = (await callerFor(testApp, owner).projects.create({ slug: 'services', name: 'Services' })).id;
     await callerFor(testApp, owner).projects.members.add({ projectId, userId: viewer, role: 'viewer' });
+    await callerFor(testApp, owner).projects.members.add({ projectId, userId: member, role: 'member' });
+    await callerFor(testApp, owner).projects.members.add({ projectId, userId: admin, role: 'admin' });
   });
   afterAll(async () => {
     await testApp.close();
@@ -112,6 +120,73 @@ describe.each(driverKinds)('services (workflows) on %s (database)', (kind) => {
     expect(removed.deleted).toBe(true);
     const left = await caller.publicInterfaces.list({ projectId });
     expect(left.filter((route) => route.serviceInterfaceId === query.id)).toEqual([]);
+  });
+
+  it('leaves a published service to owners and admins: members cannot re-point or delete it, also under RLS', async () => {
+    const asMember = callerFor(testApp, member);
+    const service = await asMember.workflows.create({ projectId, ...orders, name: 'admin-published' });
+    const query = await asMember.serviceInterfaces.create({
+      serviceId: service.id,
+      name: 'get',
+      type: 'query',
+      callableName: 'getOrder',
+    });
+    // Nothing published yet: the service is the member's to change.
+    await asMember.workflows.update({ id: service.id, taskQueue: 'member-queue' });
+    const route = await callerFor(testApp, admin).publicInterfaces.create({
+      serviceInterfaceId: query.id,
+      method: 'GET',
+      path: '/orders/{orderId}',
+    });
+
+    const retype = await failureOf(asMember.workflows.update({ id: service.id, workflowType: 'otherWorkflow' }));
+    expect(retype).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('owner or admin') });
+    expect(retype.message).toContain('a public interface publishes it');
+    expect(await codeOf(asMember.workflows.update({ id: service.id, taskQueue: 'other-queue' }))).toBe('FORBIDDEN');
+    const source = { mode: 'fixed' as const, workflowId: 'x' };
+    expect(await codeOf(asMember.workflows.update({ id: service.id, workflowIdSource: source }))).toBe('FORBIDDEN');
+    expect(await codeOf(asMember.workflows.delete({ id: service.id }))).toBe('FORBIDDEN');
+    // Unchanged values and presentation stay with members.
+    const renamed = await asMember.workflows.update({ id: service.id, taskQueue: 'member-queue', displayName: 'Shop' });
+    expect(renamed.displayName).toBe('Shop');
+
+    const asMemberInSql = (statement: ReturnType<typeof sql>) =>
+      withUserTransaction(testApp.database.db, { sub: member, role: 'authenticated' }, (tx) => statement.execute(tx));
+    await expect(
+      asMemberInSql(sql`update public.workflows set workflow_type = 'otherWorkflow' where id = ${service.id}`),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(asMemberInSql(sql`delete from public.workflows where id = ${service.id}`)).rejects.toMatchObject({
+      code: '42501',
+    });
+    await asMemberInSql(sql`update public.workflows set description = 'still fine' where id = ${service.id}`);
+    expect((await callerFor(testApp, owner).publicInterfaces.get({ id: route.id })).id).toBe(route.id);
+    expect(await callerFor(testApp, owner).workflows.get({ id: service.id })).toMatchObject({
+      workflowType: 'orderWorkflow',
+      taskQueue: 'member-queue',
+      description: 'still fine',
+    });
+
+    const asAdmin = callerFor(testApp, admin);
+    expect((await asAdmin.workflows.update({ id: service.id, taskQueue: 'admin-queue' })).taskQueue).toBe(
+      'admin-queue',
+    );
+    expect((await asAdmin.workflows.delete({ id: service.id })).deleted).toBe(true);
+  });
+
+  it('still lets an owner delete a project whose services are published (cascade)', async () => {
+    const asOwner = callerFor(testApp, owner);
+    const doomed = (await asOwner.projects.create({ slug: 'doomed', name: 'Doomed' })).id;
+    await asOwner.projects.members.add({ projectId: doomed, userId: member, role: 'member' });
+    const service = await asOwner.workflows.create({ projectId: doomed, ...orders, name: 'published' });
+    const query = await asOwner.serviceInterfaces.create({
+      serviceId: service.id,
+      name: 'get',
+      type: 'query',
+      callableName: 'getOrder',
+    });
+    await asOwner.publicInterfaces.create({ serviceInterfaceId: query.id, method: 'GET', path: '/o/{orderId}' });
+    await asOwner.projects.delete({ projectId: doomed });
+    expect(await codeOf(asOwner.workflows.get({ id: service.id }))).toBe('NOT_FOUND');
   });
 
   it('lets viewers read but not write, and strangers neither (NOT_FOUND), also under RLS', async () => {
