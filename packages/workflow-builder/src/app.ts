@@ -116,6 +116,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       keyVerifier,
       readiness,
       keyAuth: gateway.keyAuth,
+      trustProxy: env.TRUST_PROXY,
       plugins: [
         ...createConnectorPlugins({ env, database, services, verifyToken, keyVerifier, keyAuth: gateway.keyAuth }),
         ...gateway.plugins,

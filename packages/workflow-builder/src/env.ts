@@ -51,6 +51,19 @@ const envSchema = z.object({
   OUTBOUND_ALLOW_CIDRS: z.string().default(''),
   OAUTH_RESULT_URL: z.url().optional(),
   KONG_ADMIN_URL: z.url().optional(),
+  /**
+   * Which proxies (Kong) may set X-Forwarded-For: `true` (any) or CIDRs/IPs
+   * (comma-separated). Per-client limits (failed key attempts) key on the client's IP,
+   * which behind a proxy is only right when that proxy is trusted.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value): boolean | string[] => {
+      if (value === undefined || value === 'false') return false;
+      if (value === 'true') return true;
+      return value.split(',').map((entry) => entry.trim());
+    }),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Public gateway: deadline of every Temporal call, largest body, Retry-After on 503. */
   GATEWAY_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),

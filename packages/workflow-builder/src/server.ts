@@ -28,6 +28,7 @@ export interface ServerDeps {
   /** Shared limiter and metrics callbacks, so /api/v1 routes and the public gateway agree on a key's budget. */
   keyAuth?: Pick<KeyAuthOptions, 'limiter' | 'onVerification' | 'onRateLimited'>;
   bodyLimitBytes?: number;
+  trustProxy?: boolean | string[];
   /** Further routes (public gateway, OAuth callback …) registered by later modules. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -51,6 +52,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: deps.trustProxy ?? false,
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -35,7 +35,14 @@ export function createTemporalClients(options: { address: string; logger: Logger
 
   function connection(): Promise<Connection> {
     if (!connecting) {
-      connecting = Connection.connect({ address: options.address, connectTimeout: 5_000 }).catch((error: unknown) => {
+      // No SDK-level gRPC retry interceptor: the gateway answers 503 + Retry-After itself and
+      // every call already has a deadline; the SDK's retries would only hide an outage
+      // inside that deadline, and their timers fire after close() on a shut-down channel.
+      connecting = Connection.connect({
+        address: options.address,
+        connectTimeout: 5_000,
+        interceptors: [],
+      }).catch((error: unknown) => {
         connecting = undefined;
         throw error;
       });
