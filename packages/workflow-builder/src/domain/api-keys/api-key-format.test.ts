@@ -28,7 +28,7 @@ describe('api key format', () => {
   });
 
   it('rejects other shapes', () => {
-    for (const candidate of ['', 'wfb_', 'wfb_test', 'sk_live_abc', 'wfb_TEST_' + 'a'.repeat(49), 'x'.repeat(5000)]) {
+    for (const candidate of ['', 'wfb_', 'wfb_test', 'sk_live_abc', `wfb_TEST_${'a'.repeat(49)}`, 'x'.repeat(5000)]) {
       expect(parseApiKey(candidate).ok).toBe(false);
     }
   });

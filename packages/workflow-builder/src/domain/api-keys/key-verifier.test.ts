@@ -80,7 +80,7 @@ describe.each(driverKinds)('key verification on %s (database)', (kind) => {
       'x',
       'Bearer abc',
       'wfb_test_'.padEnd(58, 'A'),
-      'wfb_test_' + 'é'.repeat(49),
+      `wfb_test_${'é'.repeat(49)}`,
       'a'.repeat(10_000),
     ]) {
       expect((await verifier.verify(junk)).kind).toBe('malformed');
