@@ -29,6 +29,11 @@ export async function measure(
     samples.push(performance.now() - before);
     iteration += 1;
   }
+  return summarize(samples, started);
+}
+
+/** Sorts `samples` (milliseconds each) in place and summarizes them over the time since `started`. */
+export function summarize(samples: number[], started: number): LatencySummary {
   const elapsed = performance.now() - started;
   samples.sort((a, b) => a - b);
   return {

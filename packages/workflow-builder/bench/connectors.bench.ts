@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { runRotateKeys } from '../src/cli/rotate-keys.js';
 import { createKeyRing, type KeyRing } from '../src/crypto/key-ring.js';
@@ -17,7 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { createIpPolicy } from '../src/net/ip-policy.js';
 import { createSafeDispatcher } from '../src/net/safe-dispatcher.js';
 import { safeFetch } from '../src/net/safe-fetch.js';
-import { createTestDatabase, driverKinds } from '../test/databases.js';
+import { createScratchPostgres, createTestDatabase, driverKinds } from '../test/databases.js';
 import { formatRow, measure, ratio } from './bench-utils.js';
 
 /**
@@ -183,28 +182,6 @@ async function rotation(label: string, database: Database) {
   );
 }
 
-/** A throwaway database on the server DATABASE_URL names, dropped afterwards. */
-async function scratchPostgres(serverUrl: string) {
-  const name = `wfb_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await createDatabase({ databaseUrl: url.toString(), poolSize: 5 });
-  await migrate(database.db);
-  return Object.assign(database, {
-    async drop() {
-      await database.close();
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  });
-}
-
 async function main() {
   await callOverhead();
   out('\nkey rotation');
@@ -218,9 +195,9 @@ async function main() {
   } else {
     const serverUrl = loadEnv().DATABASE_URL;
     if (serverUrl) {
-      const database = await scratchPostgres(serverUrl);
+      const database = await createScratchPostgres(serverUrl, 'wfb_bench');
       await rotation('postgres', database);
-      await database.drop();
+      await database.close();
     } else {
       out('postgres: skipped (set TEST_DATABASE_URL or DATABASE_URL)');
     }

@@ -14,7 +14,7 @@ import { withUserTransaction } from '../src/db/tx.js';
 import { parseEnv } from '../src/env.js';
 import { seedDemo } from '../src/gateway/demo-seed.js';
 import { createLogger } from '../src/logger.js';
-import { type LatencySummary, percentile, ratio } from './bench-utils.js';
+import { type LatencySummary, ratio, summarize } from './bench-utils.js';
 
 /**
  * `pnpm bench:gateway`: the same workflow query through the public gateway (HTTP, X-API-Key,
@@ -50,14 +50,7 @@ async function directRun(client: Client, seconds: number, concurrency = connecti
       }
     }),
   );
-  const elapsed = performance.now() - started;
-  samples.sort((a, b) => a - b);
-  return {
-    count: samples.length,
-    opsPerSecond: (samples.length / elapsed) * 1000,
-    p50Ms: percentile(samples, 0.5),
-    p99Ms: percentile(samples, 0.99),
-  };
+  return summarize(samples, started);
 }
 
 async function gatewayRun(url: string, headers: Record<string, string>, seconds: number): Promise<LatencySummary> {
@@ -98,14 +91,7 @@ async function httpLoop(url: string, headers: Record<string, string>, seconds: n
   } finally {
     await pool.close();
   }
-  const elapsed = performance.now() - started;
-  samples.sort((a, b) => a - b);
-  return {
-    count: samples.length,
-    opsPerSecond: (samples.length / elapsed) * 1000,
-    p50Ms: percentile(samples, 0.5),
-    p99Ms: percentile(samples, 0.99),
-  };
+  return summarize(samples, started);
 }
 
 function row(label: string, summary: LatencySummary): string {

@@ -30,7 +30,15 @@ export async function createTestDatabase(kind: DriverKind): Promise<TestDatabase
     return Object.assign(database, { url: undefined });
   }
   if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `wfb_test_${randomBytes(6).toString('hex')}`;
+  return createScratchPostgres(serverUrl, 'wfb_test');
+}
+
+/**
+ * A fresh, migrated database with a random name on the server `serverUrl` names, dropped
+ * again on close; the benchmarks use it too, with their own `prefix`.
+ */
+export async function createScratchPostgres(serverUrl: string, prefix: string): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);

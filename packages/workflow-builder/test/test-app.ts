@@ -95,13 +95,18 @@ export function callerFor(testApp: TestApp, userId: string, requestId = randomUU
   });
 }
 
-/** The tRPC error code a call ends with, or 'OK'; for asserting on bad paths. */
-export async function trpcCode(promise: Promise<unknown>): Promise<string> {
+/** The tRPC error code and message a call ends with, or 'OK' and ''; for asserting on bad paths. */
+export async function trpcFailure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof TRPCError) return error.code;
+    if (error instanceof TRPCError) return { code: error.code, message: error.message };
     throw error;
   }
-  return 'OK';
+  return { code: 'OK', message: '' };
+}
+
+/** The tRPC error code a call ends with, or 'OK'; for asserting on bad paths. */
+export async function trpcCode(promise: Promise<unknown>): Promise<string> {
+  return (await trpcFailure(promise)).code;
 }

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunningWorkers } from '@wfb/worker/run-workers.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
+import { eventually } from '../../test/eventually.js';
 import {
   type GatewayHarness,
   type GatewayResponse,
@@ -31,14 +32,6 @@ function shape(response: GatewayResponse) {
   expect(requestId).toEqual(expect.any(String));
   expect(response.headers.get('content-type')).toContain('application/problem+json');
   return { status: response.status, ...rest };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe.each(driverKinds)('public gateway guards on %s (database + Temporal)', (kind) => {
@@ -246,9 +239,9 @@ describe.each(driverKinds)('public gateway guards on %s (database + Temporal)', 
     const caller = callerFor(h.testApp, h.alphaOwner);
     const url = orderUrl(h.alpha, 'getStatus', orderId);
     await caller.publicInterfaces.update({ id: h.alpha.routes.getStatus.id, enabled: false });
-    await eventually(async () => (await h.call('GET', url, { key })).status === 404);
+    await eventually(async () => (await h.call('GET', url, { key })).status === 404, { intervalMs: 25 });
     await caller.publicInterfaces.update({ id: h.alpha.routes.getStatus.id, enabled: true });
-    await eventually(async () => (await h.call('GET', url, { key })).status === 200);
+    await eventually(async () => (await h.call('GET', url, { key })).status === 200, { intervalMs: 25 });
 
     const scoped = await caller.apiKeys.create({
       projectId: h.alpha.project.id,
@@ -259,6 +252,7 @@ describe.each(driverKinds)('public gateway guards on %s (database + Temporal)', 
     expect(removed).toMatchObject({ deleted: true, scopedKeysDeleted: 1 });
     await eventually(
       async () => (await h.call('POST', orderUrl(h.alpha, 'complete', orderId), { key })).status === 404,
+      { intervalMs: 25 },
     );
     const orphan = await h.call('POST', orderUrl(h.alpha, 'complete', orderId), { key: scoped.plaintext });
     expect(orphan.status).toBe(401);

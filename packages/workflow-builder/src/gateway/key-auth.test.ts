@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
+import { eventually } from '../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp, testPepper } from '../../test/test-app.js';
 import { generateApiKey, hashApiKey } from '../domain/api-keys/api-key-format.js';
 import { createKeyVerifier } from '../domain/api-keys/key-verifier.js';
 import { createLogger } from '../logger.js';
 import { failedKeyVerificationsPerMinute } from './key-auth.js';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A syntactically valid route hash nobody allocated. */
 const randomHash = () => randomUUID().replaceAll('-', '').slice(0, 16);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { generateApiKey, hashApiKey } from './api-key-format.js';
 import * as store from './api-keys.store.js';
@@ -57,16 +57,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
     return row;
   }
 
-  async function audit(tx: Tx, user: AuthUser, row: KeyRow, action: string, metadata: Record<string, unknown> = {}) {
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: user.id },
-      action,
-      entityType: 'api_key',
-      entityId: row.id,
-      metadata: { name: row.name, hint: row.hint, ...metadata },
-    });
-  }
+  const audit = createEntityAudit('api_key', (row: KeyRow) => ({ name: row.name, hint: row.hint }));
 
   function ensureFuture(expiresAt: Date | null | undefined) {
     if (expiresAt && expiresAt.getTime() <= clock().getTime()) {

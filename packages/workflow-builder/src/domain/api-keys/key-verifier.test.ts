@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, driverKinds, type TestDatabase } from '../../../test/databases.js';
+import { eventually } from '../../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp, testPepper } from '../../../test/test-app.js';
 import { createDatabase } from '../../db/driver.js';
 import { withUserTransaction } from '../../db/tx.js';
@@ -11,14 +12,6 @@ import { createApiKeyService } from './api-keys.service.js';
 import { createKeyVerifier, type KeyVerifier } from './key-verifier.js';
 
 const silent = createLogger({ level: 'silent' });
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.each(driverKinds)('key verification on %s (database)', (kind) => {
   let testApp: TestApp;

@@ -32,8 +32,11 @@ export interface AuthorizedFetchDeps {
   maxResponseBytes?: number;
 }
 
-/** Headers a caller may never set: they carry our credentials, the caller's own, or framing. */
-const reservedHeaders = new Set([
+/**
+ * Headers that carry credentials (ours or the caller's) or connection framing: nothing a
+ * caller sends under these names may reach the upstream. The proxy drops them as well.
+ */
+export const credentialAndFramingHeaders = [
   'host',
   'authorization',
   'proxy-authorization',
@@ -46,8 +49,10 @@ const reservedHeaders = new Set([
   'trailer',
   'upgrade',
   'content-length',
-  'expect',
-]);
+];
+
+/** Headers a caller may never set: they carry our credentials, the caller's own, or framing. */
+const reservedHeaders = new Set([...credentialAndFramingHeaders, 'expect']);
 
 export function createAuthorizedFetch(deps: AuthorizedFetchDeps) {
   return async function authorizedFetch(connector: ConnectorForUse, request: OutboundRequest): Promise<SafeResponse> {

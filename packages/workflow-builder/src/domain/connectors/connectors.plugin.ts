@@ -17,6 +17,7 @@ import type { Services } from '../../services.js';
 import type { KeyVerifier } from '../api-keys/key-verifier.js';
 import type { AuditActor } from '../audit/audit.store.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
+import { credentialAndFramingHeaders } from './authorized-fetch.js';
 import { findConnector } from './connectors.store.js';
 
 /**
@@ -47,18 +48,7 @@ declare module 'fastify' {
 }
 
 const droppedRequestHeaders = new Set([
-  'host',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-api-key',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
+  ...credentialAndFramingHeaders,
   'accept-encoding',
   'forwarded',
   'x-forwarded-for',

@@ -3,7 +3,7 @@ import type { AuthUser } from '../../auth/jwt.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import {
   type AuthConfig,
@@ -41,22 +41,9 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
     return { row, role };
   }
 
-  async function audit(
-    tx: Tx,
-    user: AuthUser,
-    row: { id: string; project_id: string; name: string },
-    action: string,
-    metadata: Record<string, unknown> = {},
-  ) {
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: user.id },
-      action,
-      entityType: 'connector',
-      entityId: row.id,
-      metadata: { name: row.name, ...metadata },
-    });
-  }
+  const audit = createEntityAudit('connector', (row: { id: string; project_id: string; name: string }) => ({
+    name: row.name,
+  }));
 
   async function detail(tx: Tx, connectorId: string) {
     const row = await store.findConnector(tx, connectorId);

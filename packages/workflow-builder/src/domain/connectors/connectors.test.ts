@@ -2,23 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, trpcCode as codeOf, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { withUserTransaction } from '../../db/tx.js';
-import { type LocalServer, startLocalServer } from '../../net/testing/local-server.js';
+import type { LocalServer } from '../../net/testing/local-server.js';
 import { createConnectorService } from './connectors.service.js';
-import { codeOf, connectorEnv, dumpPublicTables, errorOf, expectNoSecrets, oldKey } from './testing/fixtures.js';
-
-const planted = {
-  apiKey: 'PLANTED-api-key-7f3a9c1e5b2d4f60',
-  bearer: 'PLANTED-bearer-token-2c4e6a8b0d1f3579',
-  password: 'PLANTED-basic-password-91b3d5f7',
-  clientSecret: 'PLANTED-client-secret-4d6f8a0c2e4b6d8f',
-  rotated: 'PLANTED-rotated-api-key-0a1b2c3d4e5f6a7b',
-};
-const allPlanted = Object.values(planted);
+import {
+  allPlanted,
+  type ConnectorSuite,
+  leakHaystacks,
+  planted,
+  startConnectorSuite,
+} from './testing/connector-suite.js';
+import { errorOf, expectNoSecrets, oldKey } from './testing/fixtures.js';
 
 describe.each(driverKinds)('connectors on %s (database)', (kind) => {
+  let suite: ConnectorSuite;
   let testApp: TestApp;
   let upstream: LocalServer;
   const owner = randomUUID();
@@ -32,32 +31,14 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   };
 
   beforeAll(async () => {
-    testApp = await createTestApp(kind, connectorEnv({ CONNECTOR_TEST_RATE_PER_MINUTE: '25' }));
-    upstream = await startLocalServer((request, response) => {
-      const status = Number(/\/status\/(\d{3})/.exec(request.url)?.[1] ?? 200);
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ seen: request.url }));
-    });
-    const caller = callerFor(testApp, owner);
-    projectId = (await caller.projects.create({ slug: `conn-${kind}`, name: 'Connectors' })).id;
-    await caller.projects.members.add({ projectId, userId: viewer, role: 'viewer' });
+    suite = await startConnectorSuite(kind, { slug: `conn-${kind}`, owner, viewer });
+    ({ testApp, upstream, projectId } = suite);
   });
   afterAll(async () => {
-    await upstream.close();
-    await testApp.close();
+    await suite.close();
   });
 
-  function apiKeyConnector(name: string, extra: Record<string, unknown> = {}) {
-    return callerFor(testApp, owner).connectors.create({
-      projectId,
-      name,
-      baseUrl: `${upstream.origin}/v1`,
-      auth: { type: 'api_key', placement: 'header', name: 'X-Upstream-Key', apiKey: planted.apiKey },
-      defaultHeaders: { 'X-Tenant': 'acme' },
-      maxRetries: 0,
-      ...extra,
-    });
-  }
+  const apiKeyConnector = (name: string, extra: Record<string, unknown> = {}) => suite.apiKeyConnector(name, extra);
 
   it('creates every connector type; responses show which secrets are set, never their values', async () => {
     const caller = callerFor(testApp, owner);
@@ -236,15 +217,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   });
 
   it('never lets a planted secret reach a response, a log line, an audit row or the stored tables', async () => {
-    const caller = callerFor(testApp, owner);
-    keep(await caller.connectors.list({ projectId }));
-    const audit = await caller.audit.list({ projectId, limit: 200 });
-    const haystacks = {
-      responses: JSON.stringify(responses),
-      logs: testApp.logs.join('\n'),
-      audit: JSON.stringify(audit),
-      tables: await dumpPublicTables(testApp.database),
-    };
+    const haystacks = await leakHaystacks(suite, owner, responses);
     for (const [where, text] of Object.entries(haystacks))
       expect({ where, leaked: expectNoSecrets(text, allPlanted) }).toEqual({ where, leaked: [] });
     expect(haystacks.tables).toContain('connector_credentials');

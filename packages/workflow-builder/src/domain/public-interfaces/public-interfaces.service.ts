@@ -4,7 +4,7 @@ import type { HttpMethod } from '../../db/schema.services.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
 import { buildOpenApiDocument } from '../../openapi/openapi-document.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole } from '../projects/project-access.js';
 import { findProject } from '../projects/projects.store.js';
 import { findServiceInterface } from '../service-interfaces/service-interfaces.store.js';
@@ -87,16 +87,11 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
     return row;
   }
 
-  async function audit(tx: Tx, user: AuthUser, row: store.PublicInterfaceRow, action: string, metadata = {}) {
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: user.id },
-      action,
-      entityType: 'public_interface',
-      entityId: row.id,
-      metadata: { method: row.method, path: row.path, routeHash: row.route_hash, ...metadata },
-    });
-  }
+  const audit = createEntityAudit('public_interface', (row: store.PublicInterfaceRow) => ({
+    method: row.method,
+    path: row.path,
+    routeHash: row.route_hash,
+  }));
 
   return {
     async create(tx: Tx, user: AuthUser, input: CreatePublicInterfaceInput) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
+import { eventually } from '../../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { withUserTransaction } from '../../db/tx.js';
 import { AppError } from '../../errors.js';
@@ -15,14 +16,6 @@ async function failureOf(promise: Promise<unknown>): Promise<{ code: string; mes
     throw error;
   }
   return { code: 'OK', message: '' };
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.each(driverKinds)('public interfaces on %s (database)', (kind) => {

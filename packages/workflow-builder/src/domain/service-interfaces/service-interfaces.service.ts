@@ -4,7 +4,7 @@ import type { AuthUser } from '../../auth/jwt.js';
 import type { ServiceInterfaceType } from '../../db/schema.services.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from '../workflows/publish-guard.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
@@ -86,16 +86,11 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
     );
   }
 
-  async function audit(tx: Tx, user: AuthUser, row: store.ServiceInterfaceRow, action: string, metadata = {}) {
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: user.id },
-      action,
-      entityType: 'service_interface',
-      entityId: row.id,
-      metadata: { name: row.name, type: row.type, serviceId: row.workflow_id, ...metadata },
-    });
-  }
+  const audit = createEntityAudit('service_interface', (row: store.ServiceInterfaceRow) => ({
+    name: row.name,
+    type: row.type,
+    serviceId: row.workflow_id,
+  }));
 
   return {
     async create(tx: Tx, user: AuthUser, input: CreateServiceInterfaceInput) {

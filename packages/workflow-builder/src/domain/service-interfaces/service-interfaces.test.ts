@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, createTestApp, trpcFailure as failureOf, type TestApp } from '../../../test/test-app.js';
 import { withUserTransaction } from '../../db/tx.js';
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  return { code: 'OK', message: '' };
-}
 
 describe.each(driverKinds)('service interfaces on %s (database)', (kind) => {
   let testApp: TestApp;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
 import { AppError, fromDatabaseError } from '../../errors.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from './publish-guard.js';
 import * as store from './workflows.store.js';
@@ -79,16 +79,7 @@ export function createWorkflowService() {
     return { row, role };
   }
 
-  async function audit(tx: Tx, user: AuthUser, row: store.WorkflowRow, action: string, metadata = {}) {
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: user.id },
-      action,
-      entityType: 'service',
-      entityId: row.id,
-      metadata: { name: row.name, ...metadata },
-    });
-  }
+  const audit = createEntityAudit('service', (row: store.WorkflowRow) => ({ name: row.name }));
 
   return {
     async create(tx: Tx, user: AuthUser, input: CreateWorkflowInput) {

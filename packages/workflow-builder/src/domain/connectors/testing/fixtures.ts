@@ -21,17 +21,6 @@ export function connectorEnv(extra: Record<string, string> = {}): Record<string,
   };
 }
 
-/** The tRPC error code a call failed with, or 'OK'. */
-export async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return 'OK';
-}
-
 export async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
   try {
     await promise;
