@@ -114,6 +114,7 @@ async function main() {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_ALLOWED_NAMESPACES: namespace,
     SUPABASE_JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     API_KEY_PEPPER: 'bench-pepper-0123456789abcdefghijklmnopqrstuvwxyz',
     API_KEY_ENV: 'bench',
