@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 /**
  * Key format `wfb_<env>_<base62 random><6-char base62 CRC32>`, after GitHub's token
@@ -23,24 +24,6 @@ function toBase62(value: bigint, length: number): string {
     rest /= 62n;
   }
   return out.padStart(length, '0');
-}
-
-const crcTable = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (let index = 0; index < text.length; index++) {
-    crc = (crcTable[(crc ^ text.charCodeAt(index)) & 0xff] ?? 0) ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 function checksum(randomPart: string): string {
