@@ -155,7 +155,14 @@ describe.each(driverKinds)('rotate-keys on %s (database)', (kind) => {
           for (const [index, id] of ids.entries()) {
             if (index % 3 === 0) updates.push(updateKey(ringBoth, id, `fresh-${index}-${randomUUID()}`));
           }
-          for (const id of ids.slice(0, 5)) await updateKey(ringStale, id, `stale-${randomUUID()}`);
+          // The stale writer hits rows the sweep has already moved (and no fresh writer
+          // touches), so the old key reappears behind the sweep: only a further pass heals it.
+          const freshTargets = new Set(ids.filter((_, index) => index % 3 === 0));
+          const swept = [...(await keyIds()).entries()]
+            .filter(([id, keyId]) => keyId === 'new' && !freshTargets.has(id))
+            .map(([id]) => id);
+          expect(swept.length).toBeGreaterThan(0);
+          for (const id of swept.slice(0, 5)) await updateKey(ringStale, id, `stale-${randomUUID()}`);
         },
         stop() {},
       },
