@@ -5,6 +5,7 @@ import type { Database } from './db/driver.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { AppError } from './errors.js';
 import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
+import { replyWithError } from './http/error-reply.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
 import type { Logger } from './logger.js';
@@ -59,18 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError && error.code !== 'INTERNAL') {
-      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
-      return sendProblem(reply, error.code, error.message, error.details ?? {});
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE', 'request body is too large');
-    if (status === 415) return sendProblem(reply, 'BAD_REQUEST', 'unsupported content type');
-    if (status === 400) return sendProblem(reply, 'BAD_REQUEST', (error as Error).message);
-    request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, 'INTERNAL', 'internal error');
-  });
+  app.setErrorHandler(replyWithError);
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),

@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validationProblems } from '../domain/service-interfaces/json-schema.js';
 import { AppError } from '../errors.js';
-import { sendProblem } from '../http/problem.js';
+import { replyWithError } from '../http/error-reply.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createGatewayGuard, type GatewayGuardDeps } from './gateway-guard.js';
 import { readIdempotencyKey, readInput, requestFingerprint, workflowIdFor } from './gateway-request.js';
@@ -21,23 +21,6 @@ export interface GatewayRoutesDeps extends GatewayGuardDeps {
 }
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-function handleError(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof AppError) {
-    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
-    if (error.code === 'INTERNAL') request.log.error({ err: error.cause ?? error }, 'gateway call failed');
-    else if (error.code === 'BAD_GATEWAY' || error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT') {
-      request.log.warn({ err: error.cause ?? error, code: error.code }, 'temporal call failed');
-    }
-    return sendProblem(reply, error.code, error.message, error.details ?? {});
-  }
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE', 'request body is too large');
-  if (status === 415) return sendProblem(reply, 'BAD_REQUEST', 'the request body must be application/json');
-  if (status === 400) return sendProblem(reply, 'BAD_REQUEST', `invalid request body: ${error.message}`);
-  request.log.error({ err: error }, 'unhandled gateway error');
-  return sendProblem(reply, 'INTERNAL', 'internal error');
-}
 
 export function createGatewayRoutes(deps: GatewayRoutesDeps) {
   const guard = createGatewayGuard(deps);
@@ -72,7 +55,7 @@ export function createGatewayRoutes(deps: GatewayRoutesDeps) {
   }
 
   return async function gatewayRoutes(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler(handleError);
+    app.setErrorHandler(replyWithError);
     // Clients often send Content-Type: application/json with no body on calls that take no input.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');

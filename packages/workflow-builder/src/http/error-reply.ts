@@ -1,0 +1,29 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import { sendProblem } from './problem.js';
+
+/** Upstream failures worth a warning: the peer (Temporal, a provider) is at fault, not the caller. */
+const upstreamCodes = new Set(['BAD_GATEWAY', 'UNAVAILABLE', 'TIMEOUT']);
+
+/**
+ * The one REST error mapping (the tRPC side is in trpc.ts): caller-facing AppErrors become
+ * their problem body; INTERNAL AppErrors and unknown errors are logged once with the
+ * request id and answered with a generic 500, so their text never reaches the caller.
+ */
+export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof AppError && error.code !== 'INTERNAL') {
+    if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
+    if (upstreamCodes.has(error.code)) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
+    return sendProblem(reply, error.code, error.message, error.details ?? {});
+  }
+  const status = (error as { statusCode?: number }).statusCode;
+  if (!(error instanceof AppError)) {
+    if (status === 413) return sendProblem(reply, 'PAYLOAD_TOO_LARGE', 'request body is too large');
+    if (status === 415) return sendProblem(reply, 'BAD_REQUEST', 'the request body must be application/json');
+    if (status === 400) {
+      return sendProblem(reply, 'BAD_REQUEST', `invalid request body: ${(error as Error).message}`);
+    }
+  }
+  request.log.error({ err: error instanceof AppError ? (error.cause ?? error) : error }, 'unhandled error');
+  return sendProblem(reply, 'INTERNAL', 'internal error');
+}
