@@ -127,10 +127,6 @@ commands['generate-encryption-key'] = {
   },
 };
 
-export function registerCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
-
 function usage(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`);
   return `usage: wfb <command> [flags]\n\ncommands:\n${lines.join('\n')}\n`;

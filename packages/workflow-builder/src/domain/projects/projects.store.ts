@@ -24,10 +24,6 @@ export async function findProject(db: Queryable, projectId: string) {
   return db.selectFrom('projects').select(projectColumns).where('id', '=', projectId).executeTakeFirst();
 }
 
-export async function findProjectBySlug(db: Queryable, slug: string) {
-  return db.selectFrom('projects').select(projectColumns).where('slug', '=', slug).executeTakeFirst();
-}
-
 export async function listProjectsOfUser(db: Queryable, userId: string) {
   return db
     .selectFrom('projects')

@@ -60,15 +60,6 @@ export async function findServiceInterface(db: Queryable, id: string) {
   return db.selectFrom('service_interfaces').select(interfaceColumns).where('id', '=', id).executeTakeFirst();
 }
 
-export async function findServiceInterfaceByName(db: Queryable, workflowId: string, name: string) {
-  return db
-    .selectFrom('service_interfaces')
-    .select(interfaceColumns)
-    .where('workflow_id', '=', workflowId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-}
-
 export async function listServiceInterfaces(db: Queryable, projectId: string, workflowId?: string) {
   let query = db
     .selectFrom('service_interfaces')

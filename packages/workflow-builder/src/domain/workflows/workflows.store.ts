@@ -54,15 +54,6 @@ export async function findWorkflow(db: Queryable, workflowId: string) {
   return db.selectFrom('workflows').select(workflowColumns).where('id', '=', workflowId).executeTakeFirst();
 }
 
-export async function findWorkflowByName(db: Queryable, projectId: string, name: string) {
-  return db
-    .selectFrom('workflows')
-    .select(workflowColumns)
-    .where('project_id', '=', projectId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-}
-
 export async function listWorkflows(db: Queryable, projectId: string) {
   return db
     .selectFrom('workflows')
