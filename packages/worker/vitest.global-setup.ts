@@ -1,6 +1,6 @@
+import { createLogger } from '@wfb/core/logger.js';
 import type { TestProject } from 'vitest/node';
 import { loadTestServerEnv } from './src/env.js';
-import { createLogger } from './src/logger.js';
 import { startTemporalDevServer } from './src/testing/temporal-dev-server.js';
 import { temporalTestNamespaces } from './src/testing/temporal-test-context.js';
 

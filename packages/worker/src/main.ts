@@ -1,7 +1,8 @@
 import { Runtime } from '@temporalio/worker';
+import { createLogger } from '@wfb/core/logger.js';
 import { loadWorkerEnv, WorkerEnvError } from './env.js';
-import { createLogger, toTemporalLogger } from './logger.js';
 import { runWorkers } from './run-workers.js';
+import { toTemporalLogger } from './temporal-logger.js';
 
 /**
  * Composition root of the worker process. Signals are handled here rather than by the

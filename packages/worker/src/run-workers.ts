@@ -1,8 +1,9 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from '@wfb/core/logger.js';
 import * as activities from './examples/activities.js';
-import { type Logger, toTemporalLogger } from './logger.js';
+import { toTemporalLogger } from './temporal-logger.js';
 
 /**
  * Runs the example services: one connection, one sandbox bundle, and one Worker per

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDatabase, type Database } from '@wfb/core/db/driver.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { Agent, request } from 'undici';
 import { runRotateKeys } from '../src/cli/rotate-keys.js';
 import { createKeyRing, type KeyRing } from '../src/crypto/key-ring.js';
-import { createDatabase, type Database } from '../src/db/driver.js';
 import { migrate } from '../src/db/migrate.js';
 import { createAuthorizedFetch } from '../src/domain/connectors/authorized-fetch.js';
 import { sealSecrets } from '../src/domain/connectors/connector-secrets.js';
@@ -12,7 +13,6 @@ import type { ConnectorForUse } from '../src/domain/connectors/connectors.store.
 import { createOAuthClient } from '../src/domain/connectors/oauth-client.js';
 import { createTokenManager } from '../src/domain/connectors/token-manager.js';
 import { loadEnv } from '../src/env.js';
-import { createLogger } from '../src/logger.js';
 import { createIpPolicy } from '../src/net/ip-policy.js';
 import { createSafeDispatcher } from '../src/net/safe-dispatcher.js';
 import { safeFetch } from '../src/net/safe-fetch.js';

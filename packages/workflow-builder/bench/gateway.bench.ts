@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { createDatabase } from '@wfb/core/db/driver.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { getOrderQuery } from '@wfb/worker/examples/orders.contract.js';
-import { createLogger as createWorkerLogger } from '@wfb/worker/logger.js';
 import { runWorkers } from '@wfb/worker/run-workers.js';
 import { startTemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { createApp } from '../src/app.js';
-import { createDatabase } from '../src/db/driver.js';
 import { withUserTransaction } from '../src/db/tx.js';
+import { seedDemo } from '../src/dev/demo-seed.js';
 import { parseEnv } from '../src/env.js';
-import { seedDemo } from '../src/gateway/demo-seed.js';
-import { createLogger } from '../src/logger.js';
 import { type LatencySummary, ratio, summarize } from './bench-utils.js';
 
 /**
@@ -107,7 +106,7 @@ async function main() {
     address: server.address,
     namespaces: [namespace],
     taskQueue,
-    logger: createWorkerLogger({ level: 'warn' }),
+    logger: createLogger({ level: 'warn' }),
   });
   const database = await createDatabase({ pgliteDataDir: 'memory://' });
   const env = parseEnv({

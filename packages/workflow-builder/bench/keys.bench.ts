@@ -1,13 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { createDatabase, type Database } from '@wfb/core/db/driver.js';
+import { createLogger } from '@wfb/core/logger.js';
 import bcrypt from 'bcryptjs';
-import { createDatabase, type Database } from '../src/db/driver.js';
 import { migrate } from '../src/db/migrate.js';
 import { withUserTransaction } from '../src/db/tx.js';
 import { generateApiKey } from '../src/domain/api-keys/api-key-format.js';
 import { createApiKeyService } from '../src/domain/api-keys/api-keys.service.js';
 import { createKeyVerifier } from '../src/domain/api-keys/key-verifier.js';
 import { createProjectService } from '../src/domain/projects/projects.service.js';
-import { createLogger } from '../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../test/databases.js';
 import { formatRow, measure, ratio } from './bench-utils.js';
 

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createDatabase } from '@wfb/core/db/driver.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { z } from 'zod';
 import { resolveSecrets } from './app.js';
 import { mintToken } from './auth/jwt.js';
 import { runRotateKeys } from './cli/rotate-keys.js';
 import { generateKeySpecEntry, isValidKeyId } from './crypto/key-ring.js';
-import { createDatabase } from './db/driver.js';
 import { migrate } from './db/migrate.js';
 import { resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import { type Env, EnvError, loadEnv } from './env.js';
-import { createLogger } from './logger.js';
 
 /** `wfb`: the operator CLI. Each command parses its own flags and fails with a usage line. */
 interface Command {

@@ -1,6 +1,6 @@
+import { createLogger } from '@wfb/core/logger.js';
 import { createApp } from './app.js';
 import { EnvError, loadEnv } from './env.js';
-import { createLogger } from './logger.js';
 
 /** Production entry point: env → logger → app → listen, and a bounded graceful shutdown. */
 async function main(): Promise<void> {

@@ -1,16 +1,16 @@
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError } from '@wfb/core/errors.js';
+import type { Logger } from '@wfb/core/logger.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import { type AppRouter, appRouter } from './app-router.js';
 import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
-import type { Database } from './db/driver.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
-import { AppError } from './errors.js';
 import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
 import { replyWithError } from './http/error-reply.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
-import type { Logger } from './logger.js';
 import type { Services } from './services.js';
-import { type AppRouter, appRouter } from './trpc/app-router.js';
 import type { AppContext } from './trpc/trpc.js';
 
 export interface ReadinessCheck {

@@ -1,12 +1,12 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from './crypto/key-ring.js';
-import type { Database } from './db/driver.js';
 import { createApiKeyService } from './domain/api-keys/api-keys.service.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createConnectorModule } from './domain/connectors/connectors.module.js';
 import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 import { createServicesModule } from './domain/workflows/services.module.js';
 import type { Env } from './env.js';
-import type { Logger } from './logger.js';
 import type { TemporalClients } from './temporal/temporal-clients.js';
 
 /** Every service the routers reach through `ctx.services`; built once in the composition root. */

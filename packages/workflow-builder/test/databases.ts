@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createDatabase, type Database } from '@wfb/core/db/driver.js';
 import pg from 'pg';
-import { createDatabase, type Database } from '../src/db/driver.js';
 import { migrate } from '../src/db/migrate.js';
 
 /**

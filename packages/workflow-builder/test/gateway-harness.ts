@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger } from '@wfb/worker/logger.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { type RunningWorkers, runWorkers } from '@wfb/worker/run-workers.js';
 import type { TemporalTestNamespace } from '@wfb/worker/testing/temporal-test-context.js';
-import { type DemoSeed, seedDemo } from '../src/gateway/demo-seed.js';
+import { type DemoSeed, seedDemo } from '../src/dev/demo-seed.js';
 import type { DriverKind } from './databases.js';
 import { createTestApp, type TestApp } from './test-app.js';
 

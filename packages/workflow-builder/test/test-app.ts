@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
+import { createLogger } from '@wfb/core/logger.js';
 import { type App, createApp } from '../src/app.js';
+import { appRouter } from '../src/app-router.js';
 import { mintToken } from '../src/auth/jwt.js';
 import { parseEnv } from '../src/env.js';
-import { createLogger } from '../src/logger.js';
-import { appRouter } from '../src/trpc/app-router.js';
 import { createCallerFactory } from '../src/trpc/trpc.js';
 import { createTestDatabase, type DriverKind, type TestDatabase } from './databases.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../logger.js';
 import { type RunningWorkers, runWorkers } from '../run-workers.js';
 import type { TemporalTestNamespace } from '../testing/temporal-test-context.js';
 import { type GreeterInput, greeterWorkflowType } from './greeter.contract.js';

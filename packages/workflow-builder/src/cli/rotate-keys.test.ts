@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../test/test-app.js';
@@ -12,7 +13,6 @@ import { assertStoredKeysInRing, MissingEncryptionKeyError } from '../domain/con
 import { selectCredentialsNotOnKey, writeRewrappedCredentials } from '../domain/connectors/key-rotation.store.js';
 import { connectorEnv, newKey, oldKey } from '../domain/connectors/testing/fixtures.js';
 import { parseEnv } from '../env.js';
-import { createLogger } from '../logger.js';
 import { runRotateKeys } from './rotate-keys.js';
 
 const connectorCount = 60;

@@ -1,7 +1,9 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import { isAppError } from '@wfb/core/errors.js';
+import type { Logger } from '@wfb/core/logger.js';
 import cliProgress from 'cli-progress';
 import { parseEncryptedRecord, rewrapRecord } from '../crypto/envelope.js';
 import type { KeyRing } from '../crypto/key-ring.js';
-import type { Database } from '../db/driver.js';
 import { assertStoredKeysInRing } from '../domain/connectors/encryption-keys.js';
 import {
   countCredentialsNotOnKey,
@@ -12,8 +14,6 @@ import {
   writeRewrappedCredentials,
   writeRewrappedState,
 } from '../domain/connectors/key-rotation.store.js';
-import { isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
 
 /**
  * `wfb rotate-keys`: re-wraps every stored data key under the ring's active key.

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '@wfb/core/errors.js';
 
 /**
  * Typed failures of the credential-encryption layer. Messages name key ids, field names

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDatabase } from '@wfb/core/db/driver.js';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, driverKinds, type TestDatabase } from '../../test/databases.js';
-import { createDatabase } from './driver.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './migrate.js';
 
 describe.each(driverKinds)('migrations on %s (database)', (kind) => {

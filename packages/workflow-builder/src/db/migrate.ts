@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DB } from '@wfb/core/db/schema.js';
+import type { Logger } from '@wfb/core/logger.js';
 import { type Kysely, sql } from 'kysely';
-import type { Logger } from '../logger.js';
-import type { DB } from './schema.js';
 
 export const defaultMigrationsDir = fileURLToPath(new URL('../../../../supabase/migrations', import.meta.url));
 

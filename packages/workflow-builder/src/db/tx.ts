@@ -1,5 +1,5 @@
+import type { DB } from '@wfb/core/db/schema.js';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { DB } from './schema.js';
 
 export type Tx = Transaction<DB>;
 export type Queryable = Kysely<DB> | Tx;

@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '@wfb/core/errors.js';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
 import type { Route } from './route-table.js';
 
 /** Reading a public call: where its parts are in the URL, its input, and which workflow it names. */
@@ -43,24 +42,4 @@ export function readIdempotencyKey(request: FastifyRequest, route: Route): strin
     });
   }
   return header;
-}
-
-/**
- * The workflow a call reaches: the service's fixed id, else its path parameter. A start whose
- * path has no parameter takes the Idempotency-Key as id (so a retry finds the same run), or a
- * fresh `<service>-<uuid>`.
- */
-export function workflowIdFor(route: Route, params: Record<string, string>, idempotencyKey: string | undefined) {
-  if (route.fixedWorkflowId !== null) return route.fixedWorkflowId;
-  const fromPath = route.workflowIdParam === null ? undefined : params[route.workflowIdParam];
-  if (fromPath !== undefined) return fromPath;
-  if (route.type === 'start') return idempotencyKey ?? `${route.serviceName}-${randomUUID()}`;
-  throw new AppError('NOT_FOUND', 'no workflow id in this path');
-}
-
-/** What a retried start must repeat exactly: the interface, the workflow and the input. */
-export function requestFingerprint(route: Route, workflowId: string, input: unknown): string {
-  return createHash('sha256')
-    .update(`${route.id}\n${workflowId}\n${JSON.stringify(input) ?? ''}`)
-    .digest('base64url');
 }

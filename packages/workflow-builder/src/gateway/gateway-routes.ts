@@ -1,10 +1,11 @@
+import { AppError } from '@wfb/core/errors.js';
+import { validationProblems } from '@wfb/core/interfaces/json-schema.js';
+import { requestFingerprint, workflowIdFor } from '@wfb/core/interfaces/workflow-id.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { validationProblems } from '../domain/service-interfaces/json-schema.js';
-import { AppError } from '../errors.js';
 import { replyWithError } from '../http/error-reply.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createGatewayGuard, type GatewayGuardDeps } from './gateway-guard.js';
-import { readIdempotencyKey, readInput, requestFingerprint, workflowIdFor } from './gateway-request.js';
+import { readIdempotencyKey, readInput } from './gateway-request.js';
 import { createOpenApiRoute } from './openapi-route.js';
 import type { TemporalInvoker } from './temporal-invoker.js';
 

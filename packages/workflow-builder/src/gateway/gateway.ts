@@ -1,8 +1,8 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import { createSchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
+import type { Logger } from '@wfb/core/logger.js';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../db/driver.js';
 import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
-import { createSchemaCompiler } from '../domain/service-interfaces/json-schema.js';
-import type { Logger } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { createMetricsRoute } from '../metrics/metrics-route.js';
 import type { TemporalClients } from '../temporal/temporal-clients.js';

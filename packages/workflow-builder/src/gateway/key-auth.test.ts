@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
 import { eventually } from '../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp, testPepper } from '../../test/test-app.js';
 import { generateApiKey, hashApiKey } from '../domain/api-keys/api-key-format.js';
 import { createKeyVerifier } from '../domain/api-keys/key-verifier.js';
-import { createLogger } from '../logger.js';
 import { failedKeyVerificationsPerMinute } from './key-auth.js';
 
 /** A syntactically valid route hash nobody allocated. */

@@ -1,6 +1,6 @@
+import { AppError } from '@wfb/core/errors.js';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
-import { buildOpenApiDocument } from '../openapi/openapi-document.js';
+import { buildOpenApiDocument } from '../domain/public-interfaces/openapi-document.js';
 import type { GatewayGuardDeps } from './gateway-guard.js';
 import { apiKeyHeader, keyBucket, rejectKey, sendRateLimited, setRateLimitHeaders } from './key-auth.js';
 

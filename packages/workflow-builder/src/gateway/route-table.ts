@@ -1,10 +1,10 @@
-import type { Database } from '../db/driver.js';
-import type { HttpMethod } from '../db/schema.services.js';
+import type { Database } from '@wfb/core/db/driver.js';
+import type { HttpMethod } from '@wfb/core/db/schema.services.js';
+import type { InputValidator, SchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
+import type { Logger } from '@wfb/core/logger.js';
 import { listRouteRows, type RouteRow } from '../domain/public-interfaces/public-interfaces.store.js';
 import { routeHashPattern } from '../domain/public-interfaces/route-hash.js';
 import { type PathTemplate, parsePathTemplate } from '../domain/public-interfaces/route-path.js';
-import type { InputValidator, SchemaCompiler } from '../domain/service-interfaces/json-schema.js';
-import type { Logger } from '../logger.js';
 
 /**
  * Every public interface, in memory, keyed by route hash: the gateway resolves a call with a

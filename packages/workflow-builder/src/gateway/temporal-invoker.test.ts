@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
+import { AppError } from '@wfb/core/errors.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../errors.js';
 import type { TemporalClients } from '../temporal/temporal-clients.js';
 import { createTemporalInvoker, type TemporalCall } from './temporal-invoker.js';
 

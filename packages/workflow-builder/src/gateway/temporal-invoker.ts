@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ServiceInterfaceType } from '../db/schema.services.js';
-import { AppError } from '../errors.js';
+import { AppError } from '@wfb/core/errors.js';
+import { perform, type TemporalCall, type TemporalOutcome } from '@wfb/core/interfaces/invoke.js';
+import { classifyTemporalError } from '@wfb/core/interfaces/temporal-errors.js';
+import { createWorkflowTypeCheck } from '@wfb/core/interfaces/workflow-type-check.js';
 import type { TemporalClients } from '../temporal/temporal-clients.js';
-import { classifyTemporalError } from './temporal-errors.js';
 import { acceptsConnections } from './temporal-reachability.js';
-import { createWorkflowTypeCheck, type EnsureWorkflowType } from './workflow-type-check.js';
 
 /**
  * Turns a resolved public call into one Temporal call, always under a deadline. Clients come
@@ -18,27 +17,6 @@ import { createWorkflowTypeCheck, type EnsureWorkflowType } from './workflow-typ
  * fail-fast window in which every call is refused at once: it spans all namespaces, so one
  * tenant's slow workflows or a probe that merely missed its deadline must never start it.
  */
-export interface TemporalCall {
-  namespace: string;
-  type: ServiceInterfaceType;
-  workflowId: string;
-  /** Signal, query or update name; unused by a start. */
-  callableName: string | null;
-  workflowType: string;
-  taskQueue: string;
-  input: unknown;
-  idempotencyKey: string | undefined;
-  /** Identifies the request a start with an Idempotency-Key must repeat exactly to be replayed. */
-  requestFingerprint: string | undefined;
-  /** The caller chose the workflow id (a path parameter): confirm it runs `workflowType` first. */
-  checkWorkflowType?: boolean;
-}
-
-export interface TemporalOutcome {
-  status: 200 | 201 | 202;
-  body: Record<string, unknown>;
-}
-
 export interface TemporalInvokerOptions {
   temporal: TemporalClients | undefined;
   deadlineMs: number;
@@ -49,9 +27,6 @@ export interface TemporalInvokerOptions {
   clock?: () => number;
 }
 
-const memoKey = 'wfbIdempotencyKey';
-const memoFingerprint = 'wfbRequestFingerprint';
-
 class DeadlineReachedError extends Error {}
 
 function beforeDeadline<T>(work: Promise<T>, deadline: number, clock: () => number): Promise<T> {
@@ -60,60 +35,6 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number, clock: () => numb
     timer = setTimeout(() => reject(new DeadlineReachedError('deadline reached')), Math.max(0, deadline - clock()));
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
-
-async function replayStart(client: Client, call: TemporalCall, original: unknown): Promise<TemporalOutcome> {
-  const description = await client.workflow.getHandle(call.workflowId).describe();
-  const memo = description.memo ?? {};
-  if (memo[memoKey] !== call.idempotencyKey) throw original;
-  if (memo[memoFingerprint] !== call.requestFingerprint) {
-    throw new AppError('UNPROCESSABLE', 'this Idempotency-Key was already used with a different request', {
-      details: { workflowId: call.workflowId },
-    });
-  }
-  const runId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
-  return { status: 201, body: { workflowId: call.workflowId, runId } };
-}
-
-async function perform(client: Client, call: TemporalCall, ensureType: EnsureWorkflowType): Promise<TemporalOutcome> {
-  const args: unknown[] = call.input === undefined ? [] : [call.input];
-  if (call.checkWorkflowType && call.type !== 'start') await ensureType(client, call);
-  const name = call.callableName ?? '';
-  const handle = client.workflow.getHandle(call.workflowId);
-  switch (call.type) {
-    case 'signal':
-      await handle.signal(name, ...args);
-      return { status: 202, body: { workflowId: call.workflowId, status: 'accepted' } };
-    case 'query': {
-      const result = await handle.query<unknown, unknown[]>(name, ...args);
-      return { status: 200, body: { workflowId: call.workflowId, result: result ?? null } };
-    }
-    case 'update': {
-      const updateId = call.idempotencyKey;
-      const result =
-        call.input === undefined
-          ? await handle.executeUpdate<unknown, []>(name, { ...(updateId && { updateId }) })
-          : await handle.executeUpdate<unknown, [unknown]>(name, { args: [call.input], ...(updateId && { updateId }) });
-      return { status: 200, body: { workflowId: call.workflowId, result: result ?? null } };
-    }
-    case 'start':
-      try {
-        const started = await client.workflow.start(call.workflowType, {
-          taskQueue: call.taskQueue,
-          workflowId: call.workflowId,
-          args,
-          ...(call.idempotencyKey && {
-            // A finished run with this key must be replayed, never started again.
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            memo: { [memoKey]: call.idempotencyKey, [memoFingerprint]: call.requestFingerprint },
-          }),
-        });
-        return { status: 201, body: { workflowId: call.workflowId, runId: started.firstExecutionRunId } };
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError) || !call.idempotencyKey) throw error;
-        return replayStart(client, call, error);
-      }
-  }
 }
 
 export function createTemporalInvoker(options: TemporalInvokerOptions) {
@@ -208,3 +129,4 @@ export function createTemporalInvoker(options: TemporalInvokerOptions) {
 }
 
 export type TemporalInvoker = ReturnType<typeof createTemporalInvoker>;
+export type { TemporalCall, TemporalOutcome };

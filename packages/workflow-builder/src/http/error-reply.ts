@@ -1,5 +1,5 @@
+import { AppError } from '@wfb/core/errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
 import { sendProblem } from './problem.js';
 
 /** Upstream failures worth a warning: the peer (Temporal, a provider) is at fault, not the caller. */

@@ -1,5 +1,5 @@
+import { type AppErrorCode, appErrorCodes } from '@wfb/core/errors.js';
 import type { FastifyReply } from 'fastify';
-import { type AppErrorCode, appErrorCodes } from '../errors.js';
 
 /**
  * Every REST error is one RFC 9457 problem body carrying our closed error code and the

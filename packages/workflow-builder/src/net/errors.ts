@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '@wfb/core/errors.js';
 
 /**
  * Typed failures of outbound HTTP. Messages name the host (never the full URL, whose

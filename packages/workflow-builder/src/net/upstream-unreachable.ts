@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '@wfb/core/errors.js';
 
 /**
  * Network-level failures of an outbound call (DNS, refused or reset connections, TLS,

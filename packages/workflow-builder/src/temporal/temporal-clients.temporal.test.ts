@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { AppError } from '@wfb/core/errors.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { AppError } from '../errors.js';
-import { createLogger } from '../logger.js';
 import { createTemporalClients } from './temporal-clients.js';
 
 /** Needs the Temporal dev server the worker package's global setup starts. */

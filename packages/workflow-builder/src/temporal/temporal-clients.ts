@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { AppError } from '@wfb/core/errors.js';
+import type { Logger } from '@wfb/core/logger.js';
 
 /**
  * One gRPC connection per process, shared by a client per namespace: connections are

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError } from '@wfb/core/errors.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../db/driver.js';
-import { AppError } from '../errors.js';
-import { createLogger } from '../logger.js';
 import type { Services } from '../services.js';
 import { createCallerFactory, publicProcedure, router } from './trpc.js';
 

@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { ZodError, z } from 'zod';
 import type { AuthUser } from '../auth/jwt.js';
-import type { Database } from '../db/driver.js';
 import { type Tx, withUserTransaction } from '../db/tx.js';
 import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
-import { AppError, fromDatabaseError } from '../errors.js';
 import type { Services } from '../services.js';
 
 /** Owns initTRPC and the base procedures; routers only validate input and delegate. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { createDatabase } from '@wfb/core/db/driver.js';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, driverKinds, type TestDatabase } from '../../../test/databases.js';
 import { eventually } from '../../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp, testPepper } from '../../../test/test-app.js';
-import { createDatabase } from '../../db/driver.js';
 import { withUserTransaction } from '../../db/tx.js';
-import { createLogger } from '../../logger.js';
 import { createProjectService } from '../projects/projects.service.js';
 import { generateApiKey } from './api-key-format.js';
 import { createApiKeyService } from './api-keys.service.js';

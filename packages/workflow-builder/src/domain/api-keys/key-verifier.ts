@@ -1,6 +1,6 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import type { Logger } from '@wfb/core/logger.js';
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../../db/driver.js';
-import type { Logger } from '../../logger.js';
 import { hashApiKey, parseApiKey } from './api-key-format.js';
 import { findKeyForVerification, recordKeysUsed } from './api-keys.store.js';
 

@@ -1,6 +1,6 @@
+import type { ConnectorType } from '@wfb/core/db/schema.connectors.js';
+import { AppError } from '@wfb/core/errors.js';
 import { z } from 'zod';
-import type { ConnectorType } from '../../db/schema.connectors.js';
-import { AppError } from '../../errors.js';
 import type { AuthInput, AuthUpdateInput } from './connector-input.js';
 import { secretsRequiredError } from './connector-origins.js';
 

@@ -1,5 +1,5 @@
+import { AppError } from '@wfb/core/errors.js';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../errors.js';
 import { resolveTarget } from './authorized-fetch.js';
 
 describe('resolveTarget', () => {

@@ -1,5 +1,5 @@
+import { AppError } from '@wfb/core/errors.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import { AppError } from '../../errors.js';
 import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
 import { type SafeResponse, safeFetch } from '../../net/safe-fetch.js';
 import { parseAuthConfig } from './auth-config.js';

@@ -1,8 +1,8 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError, isAppError } from '@wfb/core/errors.js';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuthUser } from '../../auth/jwt.js';
-import type { Database } from '../../db/driver.js';
 import { withUserTransaction } from '../../db/tx.js';
-import { AppError, isAppError } from '../../errors.js';
 import type { SafeResponse } from '../../net/safe-fetch.js';
 import { UpstreamUnreachableError } from '../../net/upstream-unreachable.js';
 import type { AuditActor } from '../audit/audit.store.js';

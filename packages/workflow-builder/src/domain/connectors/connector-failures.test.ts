@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
-import { createLogger } from '../../logger.js';
 import { startLocalServer } from '../../net/testing/local-server.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, oldKey } from './testing/fixtures.js';

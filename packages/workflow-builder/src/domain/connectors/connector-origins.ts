@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError } from '@wfb/core/errors.js';
 import type { AuthConfig } from './auth-config.js';
 
 /**

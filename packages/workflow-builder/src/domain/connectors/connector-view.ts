@@ -1,5 +1,5 @@
+import type { ConnectorsTable } from '@wfb/core/db/schema.connectors.js';
 import type { Selectable } from 'kysely';
-import type { ConnectorsTable } from '../../db/schema.connectors.js';
 import type { findSettings } from './connectors.store.js';
 
 /**

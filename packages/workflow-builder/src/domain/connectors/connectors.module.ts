@@ -1,7 +1,7 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import type { Database } from '../../db/driver.js';
 import type { Env } from '../../env.js';
-import type { Logger } from '../../logger.js';
 import { createIpPolicy } from '../../net/ip-policy.js';
 import { createSafeDispatcher, type ResolveHost } from '../../net/safe-dispatcher.js';
 import { createAuthorizedFetch } from './authorized-fetch.js';

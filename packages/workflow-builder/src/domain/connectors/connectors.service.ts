@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import type { Tx } from '../../db/tx.js';
-import { AppError, fromDatabaseError } from '../../errors.js';
 import { createEntityAudit } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import {

@@ -1,5 +1,5 @@
+import type { ConnectorAuthStatus, ConnectorType } from '@wfb/core/db/schema.connectors.js';
 import { sql } from 'kysely';
-import type { ConnectorAuthStatus, ConnectorType } from '../../db/schema.connectors.js';
 import type { Queryable } from '../../db/tx.js';
 
 /**

@@ -1,5 +1,5 @@
+import { AppError } from '@wfb/core/errors.js';
 import * as oauth from 'oauth4webapi';
-import { AppError } from '../../errors.js';
 import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
 import { safeFetch } from '../../net/safe-fetch.js';
 import type { OAuthConfig } from './auth-config.js';

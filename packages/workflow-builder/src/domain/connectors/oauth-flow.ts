@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError, isAppError } from '@wfb/core/errors.js';
+import type { Logger } from '@wfb/core/logger.js';
 import { generateRandomCodeVerifier } from 'oauth4webapi';
 import type { AuthUser } from '../../auth/jwt.js';
 import { decryptField, parseEncryptedRecord } from '../../crypto/envelope.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import type { Database } from '../../db/driver.js';
 import { type Tx, withUserTransaction } from '../../db/tx.js';
-import { AppError, isAppError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
 import { parseAuthConfig } from './auth-config.js';

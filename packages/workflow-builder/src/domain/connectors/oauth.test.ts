@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@wfb/core/logger.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
-import { createLogger } from '../../logger.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, dumpPublicTables, expectNoSecrets, oldKey } from './testing/fixtures.js';
 import { createOAuthHarness, redirectUri, resultUrl } from './testing/oauth-harness.js';

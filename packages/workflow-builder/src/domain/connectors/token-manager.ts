@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError } from '@wfb/core/errors.js';
+import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import type { Database } from '../../db/driver.js';
-import { AppError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';

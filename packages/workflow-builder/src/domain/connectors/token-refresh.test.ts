@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@wfb/core/logger.js';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
-import { createLogger } from '../../logger.js';
 import { type LocalServer, startLocalServer } from '../../net/testing/local-server.js';
 import { openSecrets } from './connector-secrets.js';
 import { createConnectorModule } from './connectors.module.js';

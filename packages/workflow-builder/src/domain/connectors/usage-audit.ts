@@ -1,5 +1,5 @@
-import type { Database } from '../../db/driver.js';
-import type { Logger } from '../../logger.js';
+import type { Database } from '@wfb/core/db/driver.js';
+import type { Logger } from '@wfb/core/logger.js';
 import type { AuditActor } from '../audit/audit.store.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { recordConnectorsUsed } from './connectors.store.js';

@@ -1,6 +1,6 @@
-import type { MemberRole } from '../../db/schema.js';
+import type { MemberRole } from '@wfb/core/db/schema.js';
+import { AppError } from '@wfb/core/errors.js';
 import type { Queryable } from '../../db/tx.js';
-import { AppError } from '../../errors.js';
 import { findMemberRole } from './projects.store.js';
 
 export const readRoles: readonly MemberRole[] = ['owner', 'admin', 'member', 'viewer'];

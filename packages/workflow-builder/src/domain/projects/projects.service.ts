@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Database } from '@wfb/core/db/driver.js';
+import type { MemberRole } from '@wfb/core/db/schema.js';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
-import type { Database } from '../../db/driver.js';
-import type { MemberRole } from '../../db/schema.js';
 import { type Tx, withUserTransaction } from '../../db/tx.js';
-import { AppError, fromDatabaseError } from '../../errors.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { adminRoles, ownerRoles, readRoles, requireRole } from './project-access.js';
 import * as store from './projects.store.js';

@@ -1,4 +1,4 @@
-import type { MemberRole } from '../../db/schema.js';
+import type { MemberRole } from '@wfb/core/db/schema.js';
 import type { Queryable } from '../../db/tx.js';
 
 const projectColumns = ['id', 'slug', 'name', 'temporal_namespace', 'created_at', 'updated_at'] as const;

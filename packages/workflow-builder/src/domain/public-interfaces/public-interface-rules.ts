@@ -1,5 +1,5 @@
-import type { HttpMethod, ServiceInterfaceType, WorkflowIdMode } from '../../db/schema.services.js';
-import { AppError } from '../../errors.js';
+import type { HttpMethod, ServiceInterfaceType, WorkflowIdMode } from '@wfb/core/db/schema.services.js';
+import { AppError } from '@wfb/core/errors.js';
 import { type PathTemplate, parsePathTemplate } from './route-path.js';
 
 /**

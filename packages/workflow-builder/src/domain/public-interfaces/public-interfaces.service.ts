@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { HttpMethod } from '@wfb/core/db/schema.services.js';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
-import type { HttpMethod } from '../../db/schema.services.js';
 import type { Tx } from '../../db/tx.js';
-import { AppError, fromDatabaseError } from '../../errors.js';
-import { buildOpenApiDocument } from '../../openapi/openapi-document.js';
 import { createEntityAudit } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole } from '../projects/project-access.js';
 import { findProject } from '../projects/projects.store.js';
 import { findServiceInterface } from '../service-interfaces/service-interfaces.store.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
+import { buildOpenApiDocument } from './openapi-document.js';
 import { checkRoute, publicUrl } from './public-interface-rules.js';
 import * as store from './public-interfaces.store.js';
 import { defaultRouteHash, type RouteHashFunction, routeHashPattern } from './route-hash.js';

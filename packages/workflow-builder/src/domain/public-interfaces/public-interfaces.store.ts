@@ -1,4 +1,4 @@
-import type { HttpMethod } from '../../db/schema.services.js';
+import type { HttpMethod } from '@wfb/core/db/schema.services.js';
 import type { Queryable } from '../../db/tx.js';
 
 const publicInterfaceColumns = [

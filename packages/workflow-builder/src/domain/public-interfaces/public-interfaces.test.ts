@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
+import { AppError } from '@wfb/core/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { eventually } from '../../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { withUserTransaction } from '../../db/tx.js';
-import { AppError } from '../../errors.js';
 import { createPublicInterfaceService } from './public-interfaces.service.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

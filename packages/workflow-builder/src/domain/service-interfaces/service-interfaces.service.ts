@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type { ServiceInterfaceType } from '@wfb/core/db/schema.services.js';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
+import type { SchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
 import type { AuthUser } from '../../auth/jwt.js';
-import type { ServiceInterfaceType } from '../../db/schema.services.js';
 import type { Tx } from '../../db/tx.js';
-import { AppError, fromDatabaseError } from '../../errors.js';
 import { createEntityAudit } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from '../workflows/publish-guard.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
-import type { SchemaCompiler } from './json-schema.js';
 import * as store from './service-interfaces.store.js';
 
 /**

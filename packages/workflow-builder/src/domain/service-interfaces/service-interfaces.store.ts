@@ -1,4 +1,4 @@
-import type { ServiceInterfaceType } from '../../db/schema.services.js';
+import type { ServiceInterfaceType } from '@wfb/core/db/schema.services.js';
 import type { Queryable } from '../../db/tx.js';
 
 const interfaceColumns = [

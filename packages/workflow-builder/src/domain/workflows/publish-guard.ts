@@ -1,5 +1,5 @@
-import type { MemberRole } from '../../db/schema.js';
-import { AppError } from '../../errors.js';
+import type { MemberRole } from '@wfb/core/db/schema.js';
+import { AppError } from '@wfb/core/errors.js';
 import { adminRoles } from '../projects/project-access.js';
 
 /**

@@ -1,6 +1,6 @@
+import { createSchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
 import type { Env } from '../../env.js';
 import { createPublicInterfaceService } from '../public-interfaces/public-interfaces.service.js';
-import { createSchemaCompiler } from '../service-interfaces/json-schema.js';
 import { createServiceInterfaceService } from '../service-interfaces/service-interfaces.service.js';
 import { createWorkflowService } from './workflows.service.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
-import { AppError, fromDatabaseError } from '../../errors.js';
 import { createEntityAudit } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from './publish-guard.js';

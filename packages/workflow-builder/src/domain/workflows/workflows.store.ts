@@ -1,4 +1,4 @@
-import type { WorkflowIdMode } from '../../db/schema.services.js';
+import type { WorkflowIdMode } from '@wfb/core/db/schema.services.js';
 import type { Queryable } from '../../db/tx.js';
 
 const workflowColumns = [

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
+import type { Database } from '@wfb/core/db/driver.js';
 import { sql } from 'kysely';
-import type { Database } from '../../../db/driver.js';
 
 /**
  * Shared by the connectors test suites. Key material is generated per run; the planted

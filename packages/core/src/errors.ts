@@ -1,4 +1,22 @@
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+/**
+ * The names tRPC gives its error codes (a subset of `TRPC_ERROR_CODE_KEY`; trpc/trpc.ts
+ * checks they stay assignable), spelled here so core need not depend on tRPC.
+ */
+export type TrpcErrorCodeName =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_SUPPORTED'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNPROCESSABLE_CONTENT'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'BAD_GATEWAY'
+  | 'SERVICE_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT';
 
 /**
  * The closed list of failure codes. Services throw `AppError`; the tRPC error formatter
@@ -19,7 +37,7 @@ export const appErrorCodes = {
   BAD_GATEWAY: { http: 502, trpc: 'BAD_GATEWAY' },
   UNAVAILABLE: { http: 503, trpc: 'SERVICE_UNAVAILABLE' },
   TIMEOUT: { http: 504, trpc: 'GATEWAY_TIMEOUT' },
-} as const satisfies Record<string, { http: number; trpc: TRPC_ERROR_CODE_KEY }>;
+} as const satisfies Record<string, { http: number; trpc: TrpcErrorCodeName }>;
 
 export type AppErrorCode = keyof typeof appErrorCodes;
 
@@ -50,7 +68,7 @@ export class AppError extends Error {
     return appErrorCodes[this.code].http;
   }
 
-  get trpcCode(): TRPC_ERROR_CODE_KEY {
+  get trpcCode(): TrpcErrorCodeName {
     return appErrorCodes[this.code].trpc;
   }
 }

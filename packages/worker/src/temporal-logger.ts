@@ -1,16 +1,11 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { type Logger, pino } from 'pino';
+import type { Logger } from '@wfb/core/logger.js';
 
 /**
- * The worker logs through pino like the rest of the monorepo. Temporal's Runtime wants its
- * own Logger shape; the adapter routes SDK, workflow and activity logs into the same pino
- * stream so one process never writes two log formats.
+ * The worker logs through core's redacting pino logger like the rest of the monorepo.
+ * Temporal's Runtime wants its own Logger shape; the adapter routes SDK, workflow and
+ * activity logs into the same pino stream so one process never writes two log formats.
  */
-export type { Logger };
-
-export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
-  return pino({ level: options.level, base: undefined }, options.destination);
-}
 
 const pinoLevelFor: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',

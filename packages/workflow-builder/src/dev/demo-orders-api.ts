@@ -1,3 +1,4 @@
+import type { HttpMethod, ServiceInterfaceType } from '@wfb/core/db/schema.services.js';
 import {
   addItemSignal,
   approveUpdate,
@@ -8,7 +9,6 @@ import {
   orderWorkflowType,
   setShippingAddressUpdate,
 } from '@wfb/worker/examples/orders.contract.js';
-import type { HttpMethod, ServiceInterfaceType } from '../db/schema.services.js';
 
 /**
  * The example worker's `orders` entity published as a REST API: what the demo seeds, and what

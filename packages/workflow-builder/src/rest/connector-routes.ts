@@ -1,24 +1,24 @@
+import type { Database } from '@wfb/core/db/driver.js';
+import { AppError } from '@wfb/core/errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type AuthUser, InvalidTokenError, type TokenVerifier } from '../../auth/jwt.js';
-import type { Database } from '../../db/driver.js';
-import { withUserTransaction } from '../../db/tx.js';
-import type { Env } from '../../env.js';
-import { AppError } from '../../errors.js';
+import { type AuthUser, InvalidTokenError, type TokenVerifier } from '../auth/jwt.js';
+import { withUserTransaction } from '../db/tx.js';
+import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
+import type { AuditActor } from '../domain/audit/audit.store.js';
+import { credentialAndFramingHeaders } from '../domain/connectors/authorized-fetch.js';
+import { findConnector } from '../domain/connectors/connectors.store.js';
+import { requireRole, writeRoles } from '../domain/projects/project-access.js';
+import type { Env } from '../env.js';
 import {
   createKeyAuthHook,
   defaultKeyRateLimitPerMinute,
   type KeyAuthOptions,
   setRateLimitHeaders,
-} from '../../gateway/key-auth.js';
-import { createRateLimiter } from '../../gateway/rate-limiter.js';
-import { sendProblem } from '../../http/problem.js';
-import type { Services } from '../../services.js';
-import type { KeyVerifier } from '../api-keys/key-verifier.js';
-import type { AuditActor } from '../audit/audit.store.js';
-import { requireRole, writeRoles } from '../projects/project-access.js';
-import { credentialAndFramingHeaders } from './authorized-fetch.js';
-import { findConnector } from './connectors.store.js';
+} from '../gateway/key-auth.js';
+import { createRateLimiter } from '../gateway/rate-limiter.js';
+import { sendProblem } from '../http/problem.js';
+import type { Services } from '../services.js';
 
 /**
  * HTTP routes of the connectors area, registered through buildServer's `plugins`:

@@ -1,5 +1,5 @@
-import type { RouteRow } from '../domain/public-interfaces/public-interfaces.store.js';
-import { parsePathTemplate } from '../domain/public-interfaces/route-path.js';
+import type { RouteRow } from './public-interfaces.store.js';
+import { parsePathTemplate } from './route-path.js';
 
 /**
  * A project's public interfaces as an OpenAPI 3.1 document, for Postman imports and client

@@ -1,10 +1,10 @@
+import { createLogger } from '@wfb/core/logger.js';
 import { runWorkers } from '@wfb/worker/run-workers.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
-import { createApp } from './app.js';
-import { mintToken } from './auth/jwt.js';
-import { EnvError, loadEnv } from './env.js';
-import { demoDefaults, seedDemo } from './gateway/demo-seed.js';
-import { createLogger } from './logger.js';
+import { createApp } from '../app.js';
+import { mintToken } from '../auth/jwt.js';
+import { EnvError, loadEnv } from '../env.js';
+import { demoDefaults, seedDemo } from './demo-seed.js';
 
 /**
  * Quickstart command 1: the whole stack on embedded defaults in one process tree.
