@@ -1,3 +1,4 @@
+import { createChangeFeed, type ReloadScope } from '@wfb/core/db/change-feed.js';
 import type { Database } from '@wfb/core/db/driver.js';
 import type { HttpMethod } from '@wfb/core/db/schema.services.js';
 import type { InputValidator, SchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
@@ -8,9 +9,8 @@ import { type PathTemplate, parsePathTemplate } from '../domain/public-interface
 
 /**
  * Every public interface, in memory, keyed by route hash: the gateway resolves a call with a
- * map lookup. Changes arrive as `wfb_routes` notifications carrying a project id (see the
- * services migration) and reload that project's routes; a timer reloads everything now and
- * then to heal a missed notification. A hash not in memory is looked up once (a route created
+ * map lookup. Kept current by a change feed on `wfb_routes`, whose payload is a project id:
+ * a change reloads that project's routes, a timer and every LISTEN reconnect reload all. A hash not in memory is looked up once (a route created
  * a moment ago may not have been announced yet) and remembered as absent for a few seconds.
  */
 export interface Route {
@@ -90,13 +90,7 @@ export function createRouteTable(options: RouteTableOptions) {
   let byProject = new Map<string, Set<string>>();
   const misses = new Map<string, number>();
   const inFlight = new Map<string, Promise<Route | undefined>>();
-  const pending = new Set<string>();
-  let reloadEverything = false;
-  let draining: Promise<void> | undefined;
   let generation = 0;
-  let listening = false;
-  let unlisten: (() => Promise<void>) | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   function add(route: Route) {
     byHash.set(route.routeHash, route);
@@ -125,39 +119,26 @@ export function createRouteTable(options: RouteTableOptions) {
     }
   }
 
-  async function drain() {
-    while (reloadEverything || pending.size > 0) {
-      const everything = reloadEverything;
-      const projects = [...pending];
-      reloadEverything = false;
-      pending.clear();
-      try {
-        if (everything) await reloadAll();
-        else for (const projectId of projects) await reloadProject(projectId);
-      } catch (error) {
-        options.logger.error({ err: error }, 'route table reload failed; retrying');
-        setTimeout(() => schedule(undefined), 1_000).unref();
-        return;
-      }
-    }
-  }
-
-  /** `undefined` reloads every project. */
-  function schedule(projectId: string | undefined) {
-    generation += 1;
-    misses.clear();
-    if (projectId === undefined) reloadEverything = true;
-    else pending.add(projectId);
-    draining ??= drain().finally(() => {
-      draining = undefined;
-    });
-  }
+  const feed = createChangeFeed({
+    database: options.database,
+    channel: routesChannel,
+    logger: options.logger,
+    onChange() {
+      generation += 1;
+      misses.clear();
+    },
+    async reload(scope: ReloadScope) {
+      if (scope.kind === 'all') await reloadAll();
+      else for (const projectId of scope.keys) await reloadProject(projectId);
+    },
+    healIntervalMs: options.refreshIntervalMs ?? 60_000,
+  });
 
   async function lookup(hash: string): Promise<Route | undefined> {
     const started = generation;
     const [row] = await listRouteRows(options.database.db, { routeHash: hash });
     if (!row) {
-      if (listening && started === generation) {
+      if (feed.listening && started === generation) {
         if (misses.size >= 10_000) misses.clear();
         misses.set(hash, clock() + missTtlMs);
       }
@@ -169,27 +150,8 @@ export function createRouteTable(options: RouteTableOptions) {
   }
 
   return {
-    async start() {
-      unlisten = await options.database.listen(
-        routesChannel,
-        (projectId) => schedule(projectId || undefined),
-        (connected) => {
-          listening = connected;
-          schedule(undefined);
-        },
-      );
-      listening = true;
-      await reloadAll();
-      timer = setInterval(() => schedule(undefined), options.refreshIntervalMs ?? 60_000);
-      timer.unref();
-    },
-
-    async stop() {
-      listening = false;
-      if (timer) clearInterval(timer);
-      await unlisten?.();
-      await draining;
-    },
+    start: () => feed.start(),
+    stop: () => feed.stop(),
 
     /** The route for a hash if memory has it; never touches the database. */
     cached(hash: string): Route | undefined {
@@ -220,9 +182,7 @@ export function createRouteTable(options: RouteTableOptions) {
     },
 
     /** Resolves once every announced change has been loaded (tests, startup checks). */
-    async settled(): Promise<void> {
-      while (draining) await draining;
-    },
+    settled: () => feed.settled(),
 
     size: () => byHash.size,
   };

@@ -1,3 +1,4 @@
+import { createChangeFeed } from '@wfb/core/db/change-feed.js';
 import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import { LRUCache } from 'lru-cache';
@@ -65,8 +66,6 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
   const usage = new Map<string, Date>();
   const hashById = new Map<string, string>();
   let generation = 0;
-  let listening = false;
-  let unlisten: (() => Promise<void>) | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
 
   function evict(keyHash: string) {
@@ -102,7 +101,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
           revoked: row.revoked_at !== null,
         }
       : null;
-    if (listening && started === generation) {
+    if (feed.listening && started === generation) {
       if (entry) {
         cache.set(keyHash, { entry });
         hashById.set(entry.key.id, keyHash);
@@ -137,27 +136,29 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     }
   }
 
+  // Eviction only: a changed key is loaded again on its next use, never eagerly.
+  const feed = createChangeFeed({
+    database: options.database,
+    channel: apiKeyChannel,
+    logger: options.logger,
+    onChange(keyHash) {
+      if (keyHash !== undefined) return evict(keyHash);
+      generation += 1;
+      cache.clear();
+      misses.clear();
+    },
+  });
+
   return {
     async start() {
-      unlisten = await options.database.listen(
-        apiKeyChannel,
-        (keyHash) => evict(keyHash),
-        (connected) => {
-          generation += 1;
-          cache.clear();
-          misses.clear();
-          listening = connected;
-        },
-      );
-      listening = true;
+      await feed.start();
       flushTimer = setInterval(() => void flushUsage(), options.lastUsedFlushMs ?? 5_000);
       flushTimer.unref();
     },
 
     async stop() {
-      listening = false;
       if (flushTimer) clearInterval(flushTimer);
-      await unlisten?.();
+      await feed.stop();
       await flushUsage();
     },
 
