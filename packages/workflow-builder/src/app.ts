@@ -86,6 +86,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       environment: env.API_KEY_ENV,
       logger,
       cacheSize: env.API_KEY_CACHE_SIZE,
+      cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
     });
     await keyVerifier.start();
     const gateway = createGateway({

@@ -24,6 +24,7 @@ const envSchema = z.object({
     .regex(/^[a-z]{2,8}$/)
     .default('dev'),
   API_KEY_CACHE_SIZE: z.coerce.number().int().min(100).default(100_000),
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_MANAGE_NAMESPACES: booleanString.default(false),
   /** A project's namespace is `<prefix><slug>`; users cannot name one themselves. */

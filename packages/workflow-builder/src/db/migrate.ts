@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { DB } from '@wfb/core/db/schema.js';
 import type { Logger } from '@wfb/core/logger.js';
 import { type Kysely, sql } from 'kysely';
+import { advisoryLockKeys, withAdvisoryLock } from './advisory-lock.js';
 
 export const defaultMigrationsDir = fileURLToPath(new URL('../../../../supabase/migrations', import.meta.url));
 
@@ -59,18 +60,12 @@ export async function migrate(
   const files = readMigrations(options.directory);
   // One session holds an advisory lock for the whole run, so instances starting together
   // on an empty database apply each file once instead of racing and crashing.
-  return db.connection().execute(async (session) => {
-    await sql`select pg_advisory_lock(${migrationLockKey})`.execute(session);
-    try {
-      return await applyPending(session, files, options.logger);
-    } finally {
-      await sql`select pg_advisory_unlock(${migrationLockKey})`.execute(session);
-    }
-  });
+  return db
+    .connection()
+    .execute((session) =>
+      withAdvisoryLock(session, advisoryLockKeys.migrations, () => applyPending(session, files, options.logger)),
+    );
 }
-
-/** Arbitrary, fixed: the advisory lock key that serialises migration runs. */
-const migrationLockKey = 7_203_118_425;
 
 async function applyPending(
   db: Kysely<DB>,

@@ -49,6 +49,8 @@ export interface KeyVerifierOptions {
   environment: string;
   logger: Logger;
   cacheSize?: number;
+  /** Oldest verdict served from memory; bounds a revocation's delay even if a notification were lost. */
+  cacheTtlMs?: number;
   clock?: () => number;
   lastUsedFlushMs?: number;
 }
@@ -58,10 +60,14 @@ export interface KeyVerifierOptions {
  * `wfb_api_keys` NOTIFY trigger: every change to a key evicts it on every instance
  * before the change's transaction is visible to new lookups. A lookup racing with an
  * eviction is not cached (generation check), and while the LISTEN connection is down the
- * cache is bypassed rather than trusted.
+ * cache is bypassed rather than trusted. "Down" includes stalled: the driver proves the
+ * connection alive with a heartbeat (1 s, 2 s deadline by default), so a frozen backend or a
+ * silently dropped socket stops the cache within about 3 s. Every cached verdict is also at
+ * most `cacheTtlMs` old, whatever happens to notifications.
  */
 export function createKeyVerifier(options: KeyVerifierOptions) {
   const clock = options.clock ?? Date.now;
+  const cacheTtlMs = options.cacheTtlMs ?? 30_000;
   const inFlight = new Map<string, Promise<CacheEntry>>();
   const usage = new Map<string, Date>();
   const hashById = new Map<string, string>();
@@ -74,7 +80,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     misses.delete(keyHash);
   }
 
-  const cache = new LRUCache<string, { entry: CachedKey }>({
+  const cache = new LRUCache<string, { entry: CachedKey; loadedAt: number }>({
     max: options.cacheSize ?? 100_000,
     dispose: ({ entry }) => {
       hashById.delete(entry.key.id);
@@ -103,7 +109,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       : null;
     if (feed.listening && started === generation) {
       if (entry) {
-        cache.set(keyHash, { entry });
+        cache.set(keyHash, { entry, loadedAt: clock() });
         hashById.set(entry.key.id, keyHash);
       } else {
         misses.set(keyHash, clock() + negativeTtlMs);
@@ -114,7 +120,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
 
   async function lookup(keyHash: string): Promise<CacheEntry> {
     const cached = cache.get(keyHash);
-    if (cached) return cached.entry;
+    if (cached && clock() - cached.loadedAt < cacheTtlMs) return cached.entry;
     const missUntil = misses.get(keyHash);
     if (missUntil !== undefined && missUntil > clock()) return null;
     const pending = inFlight.get(keyHash);
