@@ -174,6 +174,7 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
       encryptedCredentials: sealed.record,
       encryptionKeyId: sealed.keyId,
       tokenExpiresAt: new Date(Date.now() + 3_600_000),
+      tokenIssuedAt: new Date(),
     });
     await updateConnector(testApp.database.db, connector.id, { authStatus: 'ready' });
     expect(await errorOf(caller.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).toMatchObject({

@@ -82,6 +82,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
             encryptedCredentials: sealed.record,
             encryptionKeyId: sealed.keyId,
             tokenExpiresAt: null,
+            tokenIssuedAt: null,
           },
         );
       } catch (error) {
@@ -155,6 +156,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
             encryptedCredentials: sealed.record,
             encryptionKeyId: sealed.keyId,
             tokenExpiresAt: tokensDropped || type !== row.type ? null : current.token_expires_at,
+            tokenIssuedAt: tokensDropped || type !== row.type ? null : current.token_issued_at,
           });
         }
       }

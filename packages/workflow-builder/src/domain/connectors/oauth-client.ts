@@ -15,6 +15,8 @@ export interface TokenSet {
   accessToken: string;
   refreshToken: string | undefined;
   expiresAt: Date | null;
+  /** When the token was received: with `expiresAt`, its lifetime. */
+  issuedAt: Date;
 }
 
 /** A refusal from the provider, carrying its RFC 6749 §5.2 error code (never a description with secrets). */
@@ -90,10 +92,12 @@ export function createOAuthClient(deps: OAuthClientDeps) {
 
   function toTokenSet(response: oauth.TokenEndpointResponse, defaultLifetimeSeconds: number | null): TokenSet {
     const lifetime = typeof response.expires_in === 'number' ? response.expires_in : defaultLifetimeSeconds;
+    const issuedAt = clock();
     return {
       accessToken: response.access_token,
       refreshToken: response.refresh_token,
-      expiresAt: lifetime === null ? null : new Date(clock().getTime() + lifetime * 1000),
+      expiresAt: lifetime === null ? null : new Date(issuedAt.getTime() + lifetime * 1000),
+      issuedAt,
     };
   }
 

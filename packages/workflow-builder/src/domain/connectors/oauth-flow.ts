@@ -12,7 +12,7 @@ import { requireRole, writeRoles } from '../projects/project-access.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { findConnector, findConnectorForUse, findSettings, saveTokens, updateConnector } from './connectors.store.js';
-import { type OAuthClient, OAuthProviderError } from './oauth-client.js';
+import { type OAuthClient, OAuthProviderError, type TokenSet } from './oauth-client.js';
 import { consumeOauthState, deleteStaleOauthStates, findOauthState, insertOauthState } from './oauth-states.store.js';
 
 /**
@@ -70,12 +70,7 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
     }).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not audit failed oauth callback'));
   }
 
-  async function storeTokens(
-    tx: Tx,
-    connectorId: string,
-    userId: string,
-    tokens: { accessToken: string; refreshToken: string | undefined; expiresAt: Date | null },
-  ) {
+  async function storeTokens(tx: Tx, connectorId: string, userId: string, tokens: TokenSet) {
     const row = await findConnectorForUse(tx, connectorId, { lock: true });
     if (!row) throw new AppError('NOT_FOUND', 'connector not found');
     await requireRole(tx, row.project_id, userId, writeRoles);
@@ -91,6 +86,7 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
       encryptedCredentials: sealed.record,
       encryptionKeyId: sealed.keyId,
       tokenExpiresAt: tokens.expiresAt,
+      tokenIssuedAt: tokens.issuedAt,
     });
     if (!saved) throw new AppError('CONFLICT', 'connector credentials changed during authorization');
     await updateConnector(tx, row.id, { authStatus: 'ready', statusMessage: null });
@@ -182,7 +178,7 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
       const config = parseAuthConfig(connector.auth_config);
       if (config.type !== 'oauth2_authorization_code') return fail('connector_unavailable');
       const ref = { projectId: state.project_id, connectorId };
-      let tokens: Awaited<ReturnType<OAuthClient['exchangeCode']>>;
+      let tokens: TokenSet;
       try {
         const codeVerifier = decryptField(
           deps.ring,

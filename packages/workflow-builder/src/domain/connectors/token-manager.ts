@@ -33,7 +33,7 @@ export interface TokenManagerDeps {
   oauth: OAuthClient;
   logger: Logger;
   clock?: () => Date;
-  /** Refresh this long before expiry. Default 60 s. */
+  /** Refresh at most this long before expiry (less for short-lived tokens, see refreshMarginMs). Default 60 s. */
   refreshSkewMs?: number;
   /** How long a claimed refresh may take before another instance may take over. Default 30 s (twice the OAuth timeout). */
   refreshLeaseMs?: number;
@@ -52,9 +52,14 @@ export function createTokenManager(deps: TokenManagerDeps) {
   const db = deps.database.db;
   const inFlight = new Map<string, Promise<string>>();
 
-  function fresh(accessToken: string | undefined, expiresAt: Date | null): accessToken is string {
+  function fresh(
+    accessToken: string | undefined,
+    row: Pick<ConnectorForUse, 'token_expires_at' | 'token_issued_at'>,
+  ): accessToken is string {
     if (!accessToken) return false;
-    return expiresAt === null || expiresAt.getTime() - skewMs > clock().getTime();
+    const expiresAt = row.token_expires_at;
+    if (expiresAt === null) return true;
+    return expiresAt.getTime() - refreshMarginMs(expiresAt, row.token_issued_at, skewMs) > clock().getTime();
   }
 
   function assertUsable(connector: Pick<ConnectorForUse, 'auth_status' | 'status_message'>) {
@@ -112,6 +117,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
         encryptedCredentials: sealed.record,
         encryptionKeyId: sealed.keyId,
         tokenExpiresAt: tokens.expiresAt,
+        tokenIssuedAt: tokens.issuedAt,
       });
       if (saved) return;
       const latest = await findConnectorForUse(db, row.id);
@@ -183,7 +189,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
       if (!row) throw new AppError('NOT_FOUND', 'connector not found');
       assertUsable(row);
       const secrets = open(row);
-      if (fresh(secrets.accessToken, row.token_expires_at)) return secrets.accessToken;
+      if (fresh(secrets.accessToken, row)) return secrets.accessToken;
       const lease = await claimRefreshLease(db, row.id, row.credentials_version, leaseMs);
       if (lease !== undefined) {
         const renewal = await holdLease(row, secrets, lease);
@@ -205,7 +211,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
      */
     async accessToken(connector: ConnectorForUse, secrets: Record<string, string>): Promise<string> {
       assertUsable(connector);
-      if (fresh(secrets.accessToken, connector.token_expires_at)) return secrets.accessToken;
+      if (fresh(secrets.accessToken, connector)) return secrets.accessToken;
       const pending = inFlight.get(connector.id);
       if (pending) return pending;
       const renewal = renew(connector.id).finally(() => inFlight.delete(connector.id));
@@ -216,3 +222,18 @@ export function createTokenManager(deps: TokenManagerDeps) {
 }
 
 export type TokenManager = ReturnType<typeof createTokenManager>;
+
+const minMarginMs = 5_000;
+
+/**
+ * How long before expiry a token counts as stale: a tenth of its lifetime, at least 5 s,
+ * at most `maxMs`, and never more than half the lifetime. A fixed margin as long as the
+ * lifetime would refresh on every call (and rotate the refresh token each time); a
+ * margin too short risks sending a token that expires on its way. An unknown lifetime
+ * (a token stored before issue times were) gets `maxMs`, the old behaviour.
+ */
+export function refreshMarginMs(expiresAt: Date, issuedAt: Date | null, maxMs: number): number {
+  if (issuedAt === null) return maxMs;
+  const lifetimeMs = expiresAt.getTime() - issuedAt.getTime();
+  return Math.max(0, Math.min(maxMs, lifetimeMs / 2, Math.max(minMarginMs, lifetimeMs / 10)));
+}
