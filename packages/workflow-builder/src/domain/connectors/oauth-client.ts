@@ -1,8 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { AppError } from '../../errors.js';
 import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
 import { safeFetch } from '../../net/safe-fetch.js';
 import type { OAuthConfig } from './auth-config.js';
+import { type OAuthStep, toOAuthError } from './oauth-failure.js';
 
 /**
  * OAuth 2.0 client operations through `oauth4webapi` (OpenID-certified, no dependencies).
@@ -17,17 +17,6 @@ export interface TokenSet {
   expiresAt: Date | null;
   /** When the token was received: with `expiresAt`, its lifetime. */
   issuedAt: Date;
-}
-
-/** A refusal from the provider, carrying its RFC 6749 §5.2 error code (never a description with secrets). */
-export class OAuthProviderError extends AppError {
-  constructor(
-    readonly oauthError: string,
-    message: string,
-  ) {
-    super('BAD_GATEWAY', message, { details: { oauthError } });
-    this.name = 'OAuthProviderError';
-  }
 }
 
 export interface OAuthClientDeps {
@@ -101,11 +90,12 @@ export function createOAuthClient(deps: OAuthClientDeps) {
     };
   }
 
-  async function grant<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** Causes are dropped on purpose: oauth4webapi attaches response bodies, which may hold tokens. */
+  async function grant<T>(step: OAuthStep, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw toProviderError(what, error);
+      throw toOAuthError(step, error);
     }
   }
 
@@ -195,32 +185,3 @@ export function createOAuthClient(deps: OAuthClientDeps) {
 }
 
 export type OAuthClient = ReturnType<typeof createOAuthClient>;
-
-/** Causes are dropped on purpose: oauth4webapi attaches response bodies, which may hold tokens. */
-function toProviderError(what: string, error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  if (error instanceof oauth.ResponseBodyError) {
-    const code = oauthErrorCode(error.error);
-    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
-  }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const code = oauthErrorCode(error.cause[0]?.parameters.error ?? 'invalid_client');
-    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
-  }
-  if (error instanceof oauth.AuthorizationResponseError) {
-    const code = oauthErrorCode(error.error);
-    return new OAuthProviderError(code, `the provider returned an error (${code})`);
-  }
-  if (error instanceof oauth.OperationProcessingError) {
-    return new OAuthProviderError(
-      'invalid_response',
-      `the provider's ${what} response is invalid (${error.code ?? 'unexpected'})`,
-    );
-  }
-  return error;
-}
-
-/** Provider-supplied text: keep it only when it looks like an RFC 6749 error code. */
-function oauthErrorCode(value: string): string {
-  return /^[a-z0-9_.-]{1,64}$/i.test(value) ? value : 'unrecognised_error';
-}

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import type { Database } from '../../db/driver.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { type ConnectorForUse, findConnectorForUse, saveTokens, updateConnector } from './connectors.store.js';
-import { type OAuthClient, OAuthProviderError, type TokenSet } from './oauth-client.js';
+import type { OAuthClient, TokenSet } from './oauth-client.js';
+import { OAuthProviderError } from './oauth-failure.js';
 import { claimRefreshLease, type RefreshLease, releaseRefreshLease } from './token-lease.store.js';
 
 /**
@@ -134,12 +135,28 @@ export function createTokenManager(deps: TokenManagerDeps) {
     deps.logger.warn({ connectorId: row.id }, 'connector settings changed during a token refresh; token not stored');
   }
 
+  /**
+   * A token request, with one warn line if it fails: the reason and the provider's status,
+   * never the error itself, whose cause may hold a response body with tokens in it.
+   */
+  async function request(row: ConnectorForUse, grant: string, run: () => Promise<TokenSet>): Promise<TokenSet> {
+    try {
+      return await run();
+    } catch (error) {
+      const reason =
+        error instanceof OAuthProviderError ? error.reason : isAppError(error) ? error.code : 'unexpected_error';
+      const providerStatus = error instanceof OAuthProviderError ? error.providerStatus : undefined;
+      deps.logger.warn({ connectorId: row.id, grant, reason, providerStatus }, 'connector token request failed');
+      throw error;
+    }
+  }
+
   /** The refresh itself, by the lease holder, with no transaction open. */
   async function refreshClaimed(row: ConnectorForUse, secrets: Record<string, string>): Promise<Renewal> {
     const config = parseAuthConfig(row.auth_config);
     const clientSecret = secrets.clientSecret ?? '';
     if (config.type === 'oauth2_client_credentials') {
-      const tokens = await deps.oauth.clientCredentials(config, clientSecret);
+      const tokens = await request(row, 'client_credentials', () => deps.oauth.clientCredentials(config, clientSecret));
       await store(row, secrets, tokens);
       return { kind: 'token', accessToken: tokens.accessToken };
     }
@@ -148,16 +165,12 @@ export function createTokenManager(deps: TokenManagerDeps) {
     if (!refreshToken) return declareNeedsReauth(row, noRefreshTokenMessage);
     let tokens: TokenSet;
     try {
-      tokens = await deps.oauth.refresh(config, clientSecret, refreshToken);
+      tokens = await request(row, 'refresh_token', () => deps.oauth.refresh(config, clientSecret, refreshToken));
     } catch (error) {
-      if (!(error instanceof OAuthProviderError) || error.oauthError !== 'invalid_grant') throw error;
+      if (!(error instanceof OAuthProviderError) || error.reason !== 'invalid_grant') throw error;
       // Re-read before declaring: a token stored by someone else since our read wins.
       const latest = await findConnectorForUse(db, row.id);
       if (latest && latest.credentials_version !== row.credentials_version) return { kind: 'reread' };
-      deps.logger.warn(
-        { connectorId: row.id },
-        'refresh token refused (invalid_grant); connector needs reauthorization',
-      );
       return declareNeedsReauth(row, reauthMessage);
     }
     await store(row, secrets, tokens);
