@@ -191,6 +191,38 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
     expect(attacker.requests.length).toBe(attackerSeen);
   });
 
+  it('counts the issuer an authorization-code connector discovers from as a destination', async () => {
+    const explicit = {
+      type: 'oauth2_authorization_code' as const,
+      authorizationUrl: `${upstream.origin}/authorize`,
+      tokenUrl: `${upstream.origin}/token`,
+      clientId: 'client',
+      scopes: ['read'],
+    };
+    const connector = await callerFor(testApp, owner).connectors.create({
+      projectId,
+      name: 'issuer-move',
+      baseUrl: upstream.origin,
+      auth: { ...explicit, clientSecret: planted.clientSecret },
+    });
+    const before = await stored(connector.id);
+    const byIssuer = { type: explicit.type, clientId: 'client', scopes: ['read'], discovery: 'oidc' as const };
+    const toAttacker = { id: connector.id, auth: { ...byIssuer, issuer: `${attacker.origin}/` } };
+    expect((await errorOf(callerFor(testApp, member).connectors.update(toAttacker))).code).toBe('FORBIDDEN');
+    const refused = await errorOf(callerFor(testApp, owner).connectors.update(toAttacker));
+    expect(refused.code).toBe('BAD_REQUEST');
+    expect(refused.message).toContain('auth.clientSecret');
+    expect(refused.message).toContain('auth.issuer');
+    expect(await stored(connector.id)).toEqual(before);
+    // Stating the issuer the connector already defaulted to moves nothing.
+    const stated = await callerFor(testApp, member).connectors.update({
+      id: connector.id,
+      auth: { ...explicit, issuer: `${upstream.origin}/` },
+    });
+    expect(stated.settings?.auth).toMatchObject({ issuer: `${upstream.origin}/` });
+    expect((await stored(connector.id)).secrets).toEqual(before.secrets);
+  });
+
   it('lets only owners and admins move a connector to another origin', async () => {
     const connector = await apiKeyConnector('member-move');
     const before = await stored(connector.id);

@@ -113,20 +113,39 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
   }
 
   return {
-    async start(tx: Tx, user: AuthUser, connectorId: string) {
-      const row = await findConnector(tx, connectorId);
-      if (!row) throw new AppError('NOT_FOUND', 'connector not found');
-      await requireRole(tx, row.project_id, user.id, writeRoles);
-      const settings = await findSettings(tx, connectorId);
-      const config = settings ? parseAuthConfig(settings.auth_config) : undefined;
-      if (config?.type !== 'oauth2_authorization_code') {
-        throw new AppError('BAD_REQUEST', 'only oauth2_authorization_code connectors use the authorization flow', {
-          details: { field: 'id' },
-        });
-      }
-      if (!row.enabled) throw new AppError('PRECONDITION_FAILED', 'connector is disabled');
+    /**
+     * Checks in one transaction, builds the provider URL with none open (with discovery it
+     * may fetch the issuer's metadata, which can take seconds), stores the state in a second.
+     */
+    async start(user: AuthUser, connectorId: string) {
+      const { row, config } = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        const row = await findConnector(tx, connectorId);
+        if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+        await requireRole(tx, row.project_id, user.id, writeRoles);
+        const settings = await findSettings(tx, connectorId);
+        const config = settings ? parseAuthConfig(settings.auth_config) : undefined;
+        if (config?.type !== 'oauth2_authorization_code') {
+          throw new AppError('BAD_REQUEST', 'only oauth2_authorization_code connectors use the authorization flow', {
+            details: { field: 'id' },
+          });
+        }
+        if (!row.enabled) throw new AppError('PRECONDITION_FAILED', 'connector is disabled');
+        return { row, config };
+      });
       const state = randomBytes(32).toString('base64url');
       const codeVerifier = generateRandomCodeVerifier();
+      let url: URL;
+      try {
+        url = await deps.oauth.authorizationUrl(config, { redirectUri: deps.redirectUri, state, codeVerifier });
+      } catch (error) {
+        if (error instanceof OAuthProviderError) {
+          deps.logger.warn(
+            { connectorId, reason: error.reason, providerStatus: error.providerStatus },
+            'oauth start failed',
+          );
+        }
+        throw error;
+      }
       const stateId = randomUUID();
       const sealed = sealSecrets(
         deps.ring,
@@ -134,26 +153,27 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
         { [verifierField(stateId)]: codeVerifier },
       );
       const expiresAt = new Date(clock().getTime() + oauthStateTtlMs);
-      await insertOauthState(tx, {
-        id: stateId,
-        stateHash: hashState(state),
-        projectId: row.project_id,
-        connectorId: row.id,
-        userId: user.id,
-        redirectUri: deps.redirectUri,
-        encryptedVerifier: sealed.record,
-        encryptionKeyId: sealed.keyId,
-        expiresAt,
+      await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        await insertOauthState(tx, {
+          id: stateId,
+          stateHash: hashState(state),
+          projectId: row.project_id,
+          connectorId: row.id,
+          userId: user.id,
+          redirectUri: deps.redirectUri,
+          encryptedVerifier: sealed.record,
+          encryptionKeyId: sealed.keyId,
+          expiresAt,
+        });
+        await insertAuditEvent(tx, {
+          projectId: row.project_id,
+          actor: { type: 'user', id: user.id },
+          action: 'connector.oauth_started',
+          entityType: 'connector',
+          entityId: row.id,
+          metadata: { name: row.name, scopes: config.scopes },
+        });
       });
-      await insertAuditEvent(tx, {
-        projectId: row.project_id,
-        actor: { type: 'user', id: user.id },
-        action: 'connector.oauth_started',
-        entityType: 'connector',
-        entityId: row.id,
-        metadata: { name: row.name, scopes: config.scopes },
-      });
-      const url = await deps.oauth.authorizationUrl(config, { redirectUri: deps.redirectUri, state, codeVerifier });
       return { authorizationUrl: url.href, expiresAt };
     },
 
@@ -173,7 +193,9 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
        */
       const fail = async (
         code: OAuthCallbackErrorCode,
-        cause: { stage?: 'provider' | 'token'; reason: string; status?: number | undefined } = { reason: code },
+        cause: { stage?: 'provider' | 'token' | 'discovery'; reason: string; status?: number | undefined } = {
+          reason: code,
+        },
       ): Promise<OAuthCallbackResult> => {
         deps.logger.warn(
           { connectorId, outcome: code, reason: cause.reason, providerStatus: cause.status },
@@ -213,7 +235,8 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
         });
       } catch (error) {
         if (error instanceof OAuthProviderError) {
-          return fail('token_exchange_failed', { stage: 'token', reason: error.reason, status: error.providerStatus });
+          const stage = error.step === 'discovery' ? 'discovery' : 'token';
+          return fail('token_exchange_failed', { stage, reason: error.reason, status: error.providerStatus });
         }
         if (isAppError(error)) return fail('token_exchange_failed', { reason: error.code });
         throw error;
