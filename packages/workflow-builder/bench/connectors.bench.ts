@@ -79,6 +79,7 @@ async function callOverhead() {
     default_headers: { accept: 'application/json' },
     secret_hints: sealed.hints,
     token_expires_at: null,
+    token_issued_at: null,
     encrypted_credentials: sealed.record,
     encryption_key_id: sealed.keyId,
     credentials_version: 1,

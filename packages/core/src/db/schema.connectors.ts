@@ -43,6 +43,8 @@ export interface ConnectorCredentialsTable {
   encryption_key_id: string;
   credentials_version: Generated<number>;
   token_expires_at: NullableTimestamp;
+  /** See supabase/migrations/20261201000400_oauth_token_lifetime.sql. */
+  token_issued_at: NullableTimestamp;
   updated_at: UpdatedAt;
 }
 

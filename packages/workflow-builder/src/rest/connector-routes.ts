@@ -82,6 +82,7 @@ async function registerOAuthCallback(app: FastifyInstance, deps: ConnectorPlugin
     target.searchParams.set('status', result.status);
     if (result.connectorId) target.searchParams.set('connectorId', result.connectorId);
     if (result.status === 'error') target.searchParams.set('error', result.code);
+    if (result.status === 'error' && result.reason) target.searchParams.set('reason', result.reason);
     return reply.redirect(target.href, 303);
   });
 }

@@ -24,9 +24,11 @@ export const authConfigSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('oauth2_authorization_code'),
-    authorizationUrl: z.string(),
-    tokenUrl: z.string(),
+    // Absent when `discovery` reads them from the issuer's metadata.
+    authorizationUrl: z.string().optional(),
+    tokenUrl: z.string().optional(),
     issuer: z.string().optional(),
+    discovery: z.enum(['oidc', 'oauth2']).optional(),
     scopes,
     clientId: z.string(),
     clientAuth: z.enum(['client_secret_basic', 'client_secret_post']),
@@ -171,6 +173,8 @@ function tokenSettingsChanged(before: AuthConfig, after: AuthConfig): boolean {
   if (before.type === 'oauth2_authorization_code' && after.type === 'oauth2_authorization_code') {
     return (
       before.tokenUrl !== after.tokenUrl ||
+      before.issuer !== after.issuer ||
+      before.discovery !== after.discovery ||
       before.clientId !== after.clientId ||
       before.scopes.join(' ') !== after.scopes.join(' ')
     );
@@ -184,12 +188,48 @@ function tokenSettingsChanged(before: AuthConfig, after: AuthConfig): boolean {
  */
 export function validateConnectorUrls(baseUrl: string, config: AuthConfig, options: { allowInsecureHttp: boolean }) {
   checkUrl('baseUrl', baseUrl, options);
-  if (config.type === 'oauth2_client_credentials' || config.type === 'oauth2_authorization_code') {
-    checkUrl('auth.tokenUrl', config.tokenUrl, options);
-  }
+  if (config.type === 'oauth2_client_credentials') checkUrl('auth.tokenUrl', config.tokenUrl, options);
   if (config.type === 'oauth2_authorization_code') {
-    checkUrl('auth.authorizationUrl', config.authorizationUrl, options);
+    if (config.tokenUrl !== undefined) checkUrl('auth.tokenUrl', config.tokenUrl, options);
+    if (config.authorizationUrl !== undefined) checkUrl('auth.authorizationUrl', config.authorizationUrl, options);
     if (config.issuer !== undefined) checkUrl('auth.issuer', config.issuer, options);
+  }
+}
+
+/**
+ * Checked when auth settings are saved (not when only the base URL or headers change, so
+ * a connector saved before these rules keeps working). An authorization-code connector
+ * gets its endpoints either from its settings or from the issuer's metadata, never half
+ * from each. An ID token (scope `openid`) is checked against the issuer, and guessing it
+ * from the authorization URL fails for issuers with a path or a trailing slash, only
+ * after the provider has already issued tokens: so `openid` needs the issuer stated.
+ */
+export function validateOAuthSettings(config: AuthConfig) {
+  if (config.type !== 'oauth2_authorization_code') return;
+  const refuse = (field: string, message: string) => {
+    throw new AppError('BAD_REQUEST', `${field} ${message}`, { details: { field } });
+  };
+  if (config.discovery !== undefined) {
+    if (config.issuer === undefined) refuse('auth.issuer', 'is required with auth.discovery');
+    for (const field of ['authorizationUrl', 'tokenUrl'] as const) {
+      if (config[field] !== undefined) {
+        refuse(`auth.${field}`, "must be left out with auth.discovery: it comes from the issuer's metadata");
+      }
+    }
+    if (config.issuer !== undefined && /[?#]/.test(config.issuer)) {
+      refuse('auth.issuer', 'must not have a query or fragment');
+    }
+    return;
+  }
+  for (const field of ['authorizationUrl', 'tokenUrl'] as const) {
+    if (config[field] === undefined) refuse(`auth.${field}`, 'is required unless auth.discovery is set');
+  }
+  if (config.scopes.includes('openid') && config.issuer === undefined) {
+    refuse(
+      'auth.issuer',
+      "is required with the openid scope: set it to the provider's exact issuer (trailing slash and path " +
+        "included), or set auth.discovery to read it from the provider's metadata",
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import { insertAuditEvent } from '../audit/audit.store.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
 import type { AuthorizedFetch, OutboundRequest } from './authorized-fetch.js';
 import { findConnectorForUse, recordTestResult } from './connectors.store.js';
+import { OAuthProviderError } from './oauth-failure.js';
 import type { UsageAudit } from './usage-audit.js';
 
 /**
@@ -146,7 +147,7 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
         deps.usage.record({ ...event, outcome: response.status });
         return response;
       } catch (error) {
-        deps.usage.record({ ...event, outcome: isAppError(error) ? error.code : 'ERROR' });
+        deps.usage.record({ ...event, outcome: usageOutcome(error) });
         throw error;
       }
     },
@@ -154,3 +155,9 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
 }
 
 export type ConnectorCalls = ReturnType<typeof createConnectorCalls>;
+
+/** A failed token request is counted under its reason, so the usage audit says why. */
+function usageOutcome(error: unknown): string {
+  if (error instanceof OAuthProviderError) return `${error.code}:${error.reason}`;
+  return isAppError(error) ? error.code : 'ERROR';
+}

@@ -61,10 +61,20 @@ const reservedAuthParams = new Set([
 
 export const authorizationCodeAuth = z.strictObject({
   type: z.literal('oauth2_authorization_code'),
-  authorizationUrl: url,
-  tokenUrl: url,
-  /** Expected `iss` of authorization responses (RFC 9207); defaults to the authorization URL's origin. */
+  /** Both required, unless `discovery` takes them from the issuer's metadata. */
+  authorizationUrl: url.optional(),
+  tokenUrl: url.optional(),
+  /**
+   * The provider's exact issuer identifier: the expected `iss` of authorization responses
+   * (RFC 9207) and ID tokens. Without it, the authorization URL's origin (no trailing slash).
+   */
   issuer: url.optional(),
+  /**
+   * Fetch the endpoints from the issuer's metadata: `oidc` reads
+   * `<issuer>/.well-known/openid-configuration`, `oauth2` the RFC 8414
+   * `/.well-known/oauth-authorization-server<issuer path>`.
+   */
+  discovery: z.enum(['oidc', 'oauth2']).optional(),
   scopes: scopes.default([]),
   clientId: z.string().min(1).max(512),
   clientSecret: secret,

@@ -174,6 +174,7 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
       encryptedCredentials: sealed.record,
       encryptionKeyId: sealed.keyId,
       tokenExpiresAt: new Date(Date.now() + 3_600_000),
+      tokenIssuedAt: new Date(),
     });
     await updateConnector(testApp.database.db, connector.id, { authStatus: 'ready' });
     expect(await errorOf(caller.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).toMatchObject({
@@ -188,6 +189,38 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
     expect(moved.authStatus).toBe('pending_authorization');
     expect((await stored(connector.id)).secrets).toEqual({ clientSecret: planted.clientSecret });
     expect(attacker.requests.length).toBe(attackerSeen);
+  });
+
+  it('counts the issuer an authorization-code connector discovers from as a destination', async () => {
+    const explicit = {
+      type: 'oauth2_authorization_code' as const,
+      authorizationUrl: `${upstream.origin}/authorize`,
+      tokenUrl: `${upstream.origin}/token`,
+      clientId: 'client',
+      scopes: ['read'],
+    };
+    const connector = await callerFor(testApp, owner).connectors.create({
+      projectId,
+      name: 'issuer-move',
+      baseUrl: upstream.origin,
+      auth: { ...explicit, clientSecret: planted.clientSecret },
+    });
+    const before = await stored(connector.id);
+    const byIssuer = { type: explicit.type, clientId: 'client', scopes: ['read'], discovery: 'oidc' as const };
+    const toAttacker = { id: connector.id, auth: { ...byIssuer, issuer: `${attacker.origin}/` } };
+    expect((await errorOf(callerFor(testApp, member).connectors.update(toAttacker))).code).toBe('FORBIDDEN');
+    const refused = await errorOf(callerFor(testApp, owner).connectors.update(toAttacker));
+    expect(refused.code).toBe('BAD_REQUEST');
+    expect(refused.message).toContain('auth.clientSecret');
+    expect(refused.message).toContain('auth.issuer');
+    expect(await stored(connector.id)).toEqual(before);
+    // Stating the issuer the connector already defaulted to moves nothing.
+    const stated = await callerFor(testApp, member).connectors.update({
+      id: connector.id,
+      auth: { ...explicit, issuer: `${upstream.origin}/` },
+    });
+    expect(stated.settings?.auth).toMatchObject({ issuer: `${upstream.origin}/` });
+    expect((await stored(connector.id)).secrets).toEqual(before.secrets);
   });
 
   it('lets only owners and admins move a connector to another origin', async () => {

@@ -5,9 +5,11 @@ import type { AuthConfig } from './auth-config.js';
  * The URLs whose origin (scheme, host, port) differs between two versions of a connector.
  * Each is a destination a stored credential is sent to: the base URL gets the API key,
  * token, password or access token, the token endpoint gets the client secret, the
- * authorization endpoint gets the user. A path change on the same origin is not listed.
- * A URL only one side has (the type changed) is not listed: a type change already needs
- * every secret of the new type.
+ * authorization endpoint gets the user, and the issuer, when it is discovered from, names
+ * the host that says where the token endpoint is. A path change on the same origin is not
+ * listed. Between two versions of the same type, a URL one side lacks counts as moved
+ * (switching to or from discovery moves the endpoints); when the type changed, it does
+ * not: a type change already needs every secret of the new type.
  */
 export function changedOrigins(
   before: { baseUrl: string; config: AuthConfig },
@@ -15,16 +17,28 @@ export function changedOrigins(
 ): string[] {
   const changed: string[] = [];
   if (originOf(before.baseUrl) !== originOf(after.baseUrl)) changed.push('baseUrl');
-  const from: Record<string, unknown> = before.config;
-  const to: Record<string, unknown> = after.config;
-  for (const field of ['tokenUrl', 'authorizationUrl'] as const) {
+  const sameType = before.config.type === after.config.type;
+  const from = authOrigins(before.config);
+  const to = authOrigins(after.config);
+  for (const field of ['tokenUrl', 'authorizationUrl', 'issuer'] as const) {
     const previous = from[field];
     const next = to[field];
-    if (typeof previous === 'string' && typeof next === 'string' && originOf(previous) !== originOf(next)) {
-      changed.push(`auth.${field}`);
-    }
+    if (previous === next) continue;
+    if (sameType || (previous !== undefined && next !== undefined)) changed.push(`auth.${field}`);
   }
   return changed;
+}
+
+/** The issuer counts by the origin it defaults to (the authorization URL's), so stating it on the same host moves nothing. */
+function authOrigins(config: AuthConfig): Partial<Record<'tokenUrl' | 'authorizationUrl' | 'issuer', string>> {
+  if (config.type === 'oauth2_client_credentials') return { tokenUrl: originOf(config.tokenUrl) };
+  if (config.type !== 'oauth2_authorization_code') return {};
+  const issuer = config.issuer ?? config.authorizationUrl;
+  return {
+    ...(config.tokenUrl !== undefined && { tokenUrl: originOf(config.tokenUrl) }),
+    ...(config.authorizationUrl !== undefined && { authorizationUrl: originOf(config.authorizationUrl) }),
+    ...(issuer !== undefined && { issuer: originOf(issuer) }),
+  };
 }
 
 function originOf(url: string): string {

@@ -9,13 +9,15 @@ import { createConnectorCalls } from './connector-calls.js';
 import { createConnectorService } from './connectors.service.js';
 import { createOAuthClient } from './oauth-client.js';
 import { createOAuthFlow } from './oauth-flow.js';
+import { createOAuthStatePurge } from './oauth-state-purge.js';
 import { createTokenManager } from './token-manager.js';
 import { createUsageAudit } from './usage-audit.js';
 
 /**
  * Wires the connectors area: one SSRF-safe dispatcher per process shared by connector
  * calls and OAuth token requests, one token manager (so single flight spans every
- * caller), one usage aggregator. `runtime` owns the timers and sockets.
+ * caller), one usage aggregator, one sweep of abandoned OAuth states. `runtime` owns
+ * the timers and sockets.
  */
 export interface ConnectorModuleDeps {
   env: Env;
@@ -25,6 +27,8 @@ export interface ConnectorModuleDeps {
   clock?: () => Date;
   /** DNS override for tests; production uses the OS resolver. */
   resolveHost?: ResolveHost;
+  /** How often abandoned OAuth states are purged; tests shorten it. Default one minute. */
+  oauthStatePurgeIntervalMs?: number;
 }
 
 export function createConnectorModule(deps: ConnectorModuleDeps) {
@@ -44,6 +48,12 @@ export function createConnectorModule(deps: ConnectorModuleDeps) {
   });
   const authorizedFetch = createAuthorizedFetch({ ring: deps.keyRing, tokens, dispatcher });
   const usage = createUsageAudit({ database: deps.database, logger: deps.logger, ...clockDeps });
+  const statePurge = createOAuthStatePurge({
+    database: deps.database,
+    logger: deps.logger,
+    ...clockDeps,
+    ...(deps.oauthStatePurgeIntervalMs !== undefined && { intervalMs: deps.oauthStatePurgeIntervalMs }),
+  });
   const publicBaseUrl = (deps.env.PUBLIC_BASE_URL ?? `http://${deps.env.HOST}:${deps.env.PORT}`).replace(/\/+$/, '');
   return {
     connectors: createConnectorService({ ring: deps.keyRing, allowInsecureHttp }),
@@ -67,8 +77,10 @@ export function createConnectorModule(deps: ConnectorModuleDeps) {
       usage,
       start() {
         usage.start();
+        statePurge.start();
       },
       async close() {
+        await statePurge.stop();
         await usage.stop();
         await dispatcher.close();
       },

@@ -27,8 +27,9 @@ export const connectorsRouter = router({
     .input(connectorId)
     .mutation(({ ctx, input }) => ctx.services.connectorCalls.test(ctx.user, input.id)),
   oauth: router({
-    start: authedProcedure
+    // Opens its own transactions: discovery may call the provider between them.
+    start: signedInProcedure
       .input(connectorId)
-      .mutation(({ ctx, input }) => ctx.services.oauthFlow.start(ctx.tx, ctx.user, input.id)),
+      .mutation(({ ctx, input }) => ctx.services.oauthFlow.start(ctx.user, input.id)),
   }),
 });

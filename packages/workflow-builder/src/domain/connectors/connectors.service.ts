@@ -13,6 +13,7 @@ import {
   splitAuth,
   userSecretFieldsOf,
   validateConnectorUrls,
+  validateOAuthSettings,
 } from './auth-config.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector-input.js';
 import { changedOrigins, secretsRequiredError } from './connector-origins.js';
@@ -56,6 +57,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
       await requireRole(tx, input.projectId, user.id, writeRoles);
       const { config, secrets } = splitAuth(input.auth);
       validateConnectorUrls(input.baseUrl, config, deps);
+      validateOAuthSettings(config);
       const id = randomUUID();
       const sealed = sealSecrets(deps.ring, { projectId: input.projectId, connectorId: id }, secrets);
       try {
@@ -82,6 +84,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
             encryptedCredentials: sealed.record,
             encryptionKeyId: sealed.keyId,
             tokenExpiresAt: null,
+            tokenIssuedAt: null,
           },
         );
       } catch (error) {
@@ -128,6 +131,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
         const baseUrl = input.baseUrl ?? row.base_url;
         const requested = input.auth === undefined ? config : authConfigOfUpdate(input.auth);
         validateConnectorUrls(baseUrl, requested, deps);
+        if (input.auth !== undefined) validateOAuthSettings(requested);
         originChanged = changedOrigins({ baseUrl: row.base_url, config }, { baseUrl, config: requested });
         if (originChanged.length > 0) {
           if (!adminRoles.includes(role)) {
@@ -155,6 +159,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
             encryptedCredentials: sealed.record,
             encryptionKeyId: sealed.keyId,
             tokenExpiresAt: tokensDropped || type !== row.type ? null : current.token_expires_at,
+            tokenIssuedAt: tokensDropped || type !== row.type ? null : current.token_issued_at,
           });
         }
       }

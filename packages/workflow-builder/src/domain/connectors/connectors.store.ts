@@ -35,6 +35,7 @@ const settingsColumns = [
   'connector_credentials.default_headers',
   'connector_credentials.secret_hints',
   'connector_credentials.token_expires_at',
+  'connector_credentials.token_issued_at',
 ] as const;
 
 const secretColumns = [
@@ -65,6 +66,7 @@ export interface CredentialsWrite {
   encryptedCredentials: unknown;
   encryptionKeyId: string;
   tokenExpiresAt: Date | null;
+  tokenIssuedAt: Date | null;
 }
 
 export async function insertConnector(db: Queryable, connector: NewConnector, credentials: CredentialsWrite) {
@@ -99,6 +101,7 @@ function credentialValues(credentials: CredentialsWrite) {
     encrypted_credentials: JSON.stringify(credentials.encryptedCredentials),
     encryption_key_id: credentials.encryptionKeyId,
     token_expires_at: credentials.tokenExpiresAt,
+    token_issued_at: credentials.tokenIssuedAt,
   };
 }
 
@@ -195,7 +198,13 @@ export async function saveTokens(
   db: Queryable,
   connectorId: string,
   expectedVersion: number,
-  tokens: { secretHints: unknown; encryptedCredentials: unknown; encryptionKeyId: string; tokenExpiresAt: Date | null },
+  tokens: {
+    secretHints: unknown;
+    encryptedCredentials: unknown;
+    encryptionKeyId: string;
+    tokenExpiresAt: Date | null;
+    tokenIssuedAt: Date;
+  },
 ) {
   const result = await db
     .updateTable('connector_credentials')
@@ -204,6 +213,7 @@ export async function saveTokens(
       encrypted_credentials: JSON.stringify(tokens.encryptedCredentials),
       encryption_key_id: tokens.encryptionKeyId,
       token_expires_at: tokens.tokenExpiresAt,
+      token_issued_at: tokens.tokenIssuedAt,
       credentials_version: sql<number>`credentials_version + 1`,
       updated_at: sql<Date>`now()`,
     })

@@ -3,29 +3,23 @@ import * as oauth from 'oauth4webapi';
 import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
 import { safeFetch } from '../../net/safe-fetch.js';
 import type { OAuthConfig } from './auth-config.js';
+import { createDiscovery } from './oauth-discovery.js';
+import { type OAuthStep, toOAuthError } from './oauth-failure.js';
 
 /**
  * OAuth 2.0 client operations through `oauth4webapi` (OpenID-certified, no dependencies).
  * Every request it makes goes through our `safeFetch` via its `customFetch` hook, so the
  * token endpoint gets the same SSRF checks, timeout and size cap as any connector call.
  * Token endpoints are never redirected to and never retried: a lost refresh response may
- * already have rotated the refresh token.
+ * already have rotated the refresh token. Connectors set to `discovery` get their
+ * endpoints and issuer from the issuer's metadata (oauth-discovery.ts), through the same fetch.
  */
 export interface TokenSet {
   accessToken: string;
   refreshToken: string | undefined;
   expiresAt: Date | null;
-}
-
-/** A refusal from the provider, carrying its RFC 6749 §5.2 error code (never a description with secrets). */
-export class OAuthProviderError extends AppError {
-  constructor(
-    readonly oauthError: string,
-    message: string,
-  ) {
-    super('BAD_GATEWAY', message, { details: { oauthError } });
-    this.name = 'OAuthProviderError';
-  }
+  /** When the token was received: with `expiresAt`, its lifetime. */
+  issuedAt: Date;
 }
 
 export interface OAuthClientDeps {
@@ -36,6 +30,8 @@ export interface OAuthClientDeps {
 }
 
 const maxTokenResponseBytes = 256 * 1024;
+
+type CodeConfig = Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>;
 
 export function createOAuthClient(deps: OAuthClientDeps) {
   const clock = deps.clock ?? (() => new Date());
@@ -71,14 +67,27 @@ export function createOAuthClient(deps: OAuthClientDeps) {
     ...(deps.allowInsecureHttp && { [oauth.allowInsecureRequests]: true }),
   };
 
-  function server(config: OAuthConfig): oauth.AuthorizationServer {
-    if (config.type === 'oauth2_client_credentials') {
-      return { issuer: new URL(config.tokenUrl).origin, token_endpoint: config.tokenUrl };
+  const discovery = createDiscovery({ requestOptions, allowInsecureHttp: deps.allowInsecureHttp, clock });
+
+  /** What oauth4webapi checks responses against, with the endpoints it sends requests to. */
+  async function codeServer(
+    config: CodeConfig,
+  ): Promise<oauth.AuthorizationServer & { authorization_endpoint: string; token_endpoint: string }> {
+    if (config.discovery !== undefined && config.issuer !== undefined) {
+      const metadata = await discovery.discover(config.issuer, config.discovery);
+      const { authorization_endpoint, token_endpoint } = metadata;
+      // Checked by discover(); the narrowing is for the compiler.
+      if (authorization_endpoint && token_endpoint) return { ...metadata, authorization_endpoint, token_endpoint };
+    }
+    const { authorizationUrl, tokenUrl } = config;
+    if (authorizationUrl === undefined || tokenUrl === undefined) {
+      // Settings are checked when saved (validateConnectorUrls); a row that bypassed that lands here.
+      throw new AppError('PRECONDITION_FAILED', 'the connector has neither endpoint URLs nor discovery set');
     }
     return {
-      issuer: config.issuer ?? new URL(config.authorizationUrl).origin,
-      authorization_endpoint: config.authorizationUrl,
-      token_endpoint: config.tokenUrl,
+      issuer: config.issuer ?? new URL(authorizationUrl).origin,
+      authorization_endpoint: authorizationUrl,
+      token_endpoint: tokenUrl,
     };
   }
 
@@ -90,28 +99,32 @@ export function createOAuthClient(deps: OAuthClientDeps) {
 
   function toTokenSet(response: oauth.TokenEndpointResponse, defaultLifetimeSeconds: number | null): TokenSet {
     const lifetime = typeof response.expires_in === 'number' ? response.expires_in : defaultLifetimeSeconds;
+    const issuedAt = clock();
     return {
       accessToken: response.access_token,
       refreshToken: response.refresh_token,
-      expiresAt: lifetime === null ? null : new Date(clock().getTime() + lifetime * 1000),
+      expiresAt: lifetime === null ? null : new Date(issuedAt.getTime() + lifetime * 1000),
+      issuedAt,
     };
   }
 
-  async function grant<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** Causes are dropped on purpose: oauth4webapi attaches response bodies, which may hold tokens. */
+  async function grant<T>(step: OAuthStep, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw toProviderError(what, error);
+      throw toOAuthError(step, error);
     }
   }
 
   return {
     /** The provider URL the user's browser is sent to; PKCE S256 always. */
     async authorizationUrl(
-      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
+      config: CodeConfig,
       request: { redirectUri: string; state: string; codeVerifier: string },
     ): Promise<URL> {
-      const url = new URL(config.authorizationUrl);
+      const as = await grant('discovery', () => codeServer(config));
+      const url = new URL(as.authorization_endpoint);
       for (const [name, value] of Object.entries(config.extraAuthParams)) url.searchParams.set(name, value);
       url.searchParams.set('client_id', config.clientId);
       url.searchParams.set('response_type', 'code');
@@ -124,11 +137,11 @@ export function createOAuthClient(deps: OAuthClientDeps) {
     },
 
     async exchangeCode(
-      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
+      config: CodeConfig,
       clientSecret: string,
       callback: { parameters: URLSearchParams; expectedState: string; redirectUri: string; codeVerifier: string },
     ): Promise<TokenSet> {
-      const as = server(config);
+      const as = await grant('discovery', () => codeServer(config));
       const client = { client_id: config.clientId };
       const validated = await grant('authorization', async () =>
         oauth.validateAuthResponse(as, client, callback.parameters, callback.expectedState),
@@ -147,12 +160,8 @@ export function createOAuthClient(deps: OAuthClientDeps) {
       });
     },
 
-    async refresh(
-      config: Extract<OAuthConfig, { type: 'oauth2_authorization_code' }>,
-      clientSecret: string,
-      refreshToken: string,
-    ): Promise<TokenSet> {
-      const as = server(config);
+    async refresh(config: CodeConfig, clientSecret: string, refreshToken: string): Promise<TokenSet> {
+      const as = await grant('discovery', () => codeServer(config));
       const client = { client_id: config.clientId };
       return grant('refresh', async () => {
         const response = await oauth.refreshTokenGrantRequest(
@@ -170,7 +179,7 @@ export function createOAuthClient(deps: OAuthClientDeps) {
       config: Extract<OAuthConfig, { type: 'oauth2_client_credentials' }>,
       clientSecret: string,
     ): Promise<TokenSet> {
-      const as = server(config);
+      const as = { issuer: new URL(config.tokenUrl).origin, token_endpoint: config.tokenUrl };
       const client = { client_id: config.clientId };
       const parameters: Record<string, string> = {};
       if (config.scopes.length > 0) parameters.scope = config.scopes.join(' ');
@@ -191,32 +200,3 @@ export function createOAuthClient(deps: OAuthClientDeps) {
 }
 
 export type OAuthClient = ReturnType<typeof createOAuthClient>;
-
-/** Causes are dropped on purpose: oauth4webapi attaches response bodies, which may hold tokens. */
-function toProviderError(what: string, error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  if (error instanceof oauth.ResponseBodyError) {
-    const code = oauthErrorCode(error.error);
-    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
-  }
-  if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const code = oauthErrorCode(error.cause[0]?.parameters.error ?? 'invalid_client');
-    return new OAuthProviderError(code, `the provider refused the ${what} (${code})`);
-  }
-  if (error instanceof oauth.AuthorizationResponseError) {
-    const code = oauthErrorCode(error.error);
-    return new OAuthProviderError(code, `the provider returned an error (${code})`);
-  }
-  if (error instanceof oauth.OperationProcessingError) {
-    return new OAuthProviderError(
-      'invalid_response',
-      `the provider's ${what} response is invalid (${error.code ?? 'unexpected'})`,
-    );
-  }
-  return error;
-}
-
-/** Provider-supplied text: keep it only when it looks like an RFC 6749 error code. */
-function oauthErrorCode(value: string): string {
-  return /^[a-z0-9_.-]{1,64}$/i.test(value) ? value : 'unrecognised_error';
-}

@@ -12,7 +12,8 @@ import { requireRole, writeRoles } from '../projects/project-access.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { findConnector, findConnectorForUse, findSettings, saveTokens, updateConnector } from './connectors.store.js';
-import { type OAuthClient, OAuthProviderError } from './oauth-client.js';
+import type { OAuthClient, TokenSet } from './oauth-client.js';
+import { OAuthProviderError, oauthErrorCode } from './oauth-failure.js';
 import { consumeOauthState, deleteStaleOauthStates, findOauthState, insertOauthState } from './oauth-states.store.js';
 
 /**
@@ -25,9 +26,10 @@ import { consumeOauthState, deleteStaleOauthStates, findOauthState, insertOauthS
  */
 export const oauthStateTtlMs = 10 * 60 * 1000;
 
+/** `reason` says more than `code` where there is more to say, e.g. `token_endpoint_status_500`. */
 export type OAuthCallbackResult =
   | { status: 'success'; connectorId: string }
-  | { status: 'error'; code: OAuthCallbackErrorCode; connectorId: string | null };
+  | { status: 'error'; code: OAuthCallbackErrorCode; connectorId: string | null; reason?: string };
 
 export type OAuthCallbackErrorCode =
   | 'invalid_request'
@@ -59,23 +61,28 @@ function verifierField(stateId: string): string {
 export function createOAuthFlow(deps: OAuthFlowDeps) {
   const clock = deps.clock ?? (() => new Date());
 
-  async function auditFailure(state: { project_id: string; connector_id: string; user_id: string }, reason: string) {
+  /** Unknown or replayed states have no connector to audit against: the log line is all there is. */
+  function refuse(code: OAuthCallbackErrorCode, connectorId: string | null): OAuthCallbackResult {
+    deps.logger.warn({ connectorId, outcome: code }, 'oauth callback failed');
+    return { status: 'error', code, connectorId };
+  }
+
+  async function auditFailure(
+    state: { project_id: string; connector_id: string; user_id: string },
+    reason: string,
+    status: number | undefined,
+  ) {
     await insertAuditEvent(deps.database.db, {
       projectId: state.project_id,
       actor: { type: 'user', id: state.user_id },
       action: 'connector.oauth_failed',
       entityType: 'connector',
       entityId: state.connector_id,
-      metadata: { reason },
+      metadata: { reason, ...(status !== undefined && { providerStatus: status }) },
     }).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not audit failed oauth callback'));
   }
 
-  async function storeTokens(
-    tx: Tx,
-    connectorId: string,
-    userId: string,
-    tokens: { accessToken: string; refreshToken: string | undefined; expiresAt: Date | null },
-  ) {
+  async function storeTokens(tx: Tx, connectorId: string, userId: string, tokens: TokenSet) {
     const row = await findConnectorForUse(tx, connectorId, { lock: true });
     if (!row) throw new AppError('NOT_FOUND', 'connector not found');
     await requireRole(tx, row.project_id, userId, writeRoles);
@@ -91,6 +98,7 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
       encryptedCredentials: sealed.record,
       encryptionKeyId: sealed.keyId,
       tokenExpiresAt: tokens.expiresAt,
+      tokenIssuedAt: tokens.issuedAt,
     });
     if (!saved) throw new AppError('CONFLICT', 'connector credentials changed during authorization');
     await updateConnector(tx, row.id, { authStatus: 'ready', statusMessage: null });
@@ -105,20 +113,39 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
   }
 
   return {
-    async start(tx: Tx, user: AuthUser, connectorId: string) {
-      const row = await findConnector(tx, connectorId);
-      if (!row) throw new AppError('NOT_FOUND', 'connector not found');
-      await requireRole(tx, row.project_id, user.id, writeRoles);
-      const settings = await findSettings(tx, connectorId);
-      const config = settings ? parseAuthConfig(settings.auth_config) : undefined;
-      if (config?.type !== 'oauth2_authorization_code') {
-        throw new AppError('BAD_REQUEST', 'only oauth2_authorization_code connectors use the authorization flow', {
-          details: { field: 'id' },
-        });
-      }
-      if (!row.enabled) throw new AppError('PRECONDITION_FAILED', 'connector is disabled');
+    /**
+     * Checks in one transaction, builds the provider URL with none open (with discovery it
+     * may fetch the issuer's metadata, which can take seconds), stores the state in a second.
+     */
+    async start(user: AuthUser, connectorId: string) {
+      const { row, config } = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        const row = await findConnector(tx, connectorId);
+        if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+        await requireRole(tx, row.project_id, user.id, writeRoles);
+        const settings = await findSettings(tx, connectorId);
+        const config = settings ? parseAuthConfig(settings.auth_config) : undefined;
+        if (config?.type !== 'oauth2_authorization_code') {
+          throw new AppError('BAD_REQUEST', 'only oauth2_authorization_code connectors use the authorization flow', {
+            details: { field: 'id' },
+          });
+        }
+        if (!row.enabled) throw new AppError('PRECONDITION_FAILED', 'connector is disabled');
+        return { row, config };
+      });
       const state = randomBytes(32).toString('base64url');
       const codeVerifier = generateRandomCodeVerifier();
+      let url: URL;
+      try {
+        url = await deps.oauth.authorizationUrl(config, { redirectUri: deps.redirectUri, state, codeVerifier });
+      } catch (error) {
+        if (error instanceof OAuthProviderError) {
+          deps.logger.warn(
+            { connectorId, reason: error.reason, providerStatus: error.providerStatus },
+            'oauth start failed',
+          );
+        }
+        throw error;
+      }
       const stateId = randomUUID();
       const sealed = sealSecrets(
         deps.ring,
@@ -126,63 +153,72 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
         { [verifierField(stateId)]: codeVerifier },
       );
       const expiresAt = new Date(clock().getTime() + oauthStateTtlMs);
-      await insertOauthState(tx, {
-        id: stateId,
-        stateHash: hashState(state),
-        projectId: row.project_id,
-        connectorId: row.id,
-        userId: user.id,
-        redirectUri: deps.redirectUri,
-        encryptedVerifier: sealed.record,
-        encryptionKeyId: sealed.keyId,
-        expiresAt,
+      await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        await insertOauthState(tx, {
+          id: stateId,
+          stateHash: hashState(state),
+          projectId: row.project_id,
+          connectorId: row.id,
+          userId: user.id,
+          redirectUri: deps.redirectUri,
+          encryptedVerifier: sealed.record,
+          encryptionKeyId: sealed.keyId,
+          expiresAt,
+        });
+        await insertAuditEvent(tx, {
+          projectId: row.project_id,
+          actor: { type: 'user', id: user.id },
+          action: 'connector.oauth_started',
+          entityType: 'connector',
+          entityId: row.id,
+          metadata: { name: row.name, scopes: config.scopes },
+        });
       });
-      await insertAuditEvent(tx, {
-        projectId: row.project_id,
-        actor: { type: 'user', id: user.id },
-        action: 'connector.oauth_started',
-        entityType: 'connector',
-        entityId: row.id,
-        metadata: { name: row.name, scopes: config.scopes },
-      });
-      const url = await deps.oauth.authorizationUrl(config, { redirectUri: deps.redirectUri, state, codeVerifier });
       return { authorizationUrl: url.href, expiresAt };
     },
 
     async callback(parameters: URLSearchParams): Promise<OAuthCallbackResult> {
       const stateParam = parameters.get('state');
-      if (!stateParam || stateParam.length > 512)
-        return { status: 'error', code: 'invalid_request', connectorId: null };
+      if (!stateParam || stateParam.length > 512) return refuse('invalid_request', null);
       const stateHash = hashState(stateParam);
       const state = await consumeOauthState(deps.database.db, stateHash);
       if (!state) {
         const known = await findOauthState(deps.database.db, stateHash);
-        return {
-          status: 'error',
-          code: known ? 'state_already_used' : 'unknown_state',
-          connectorId: known?.connector_id ?? null,
-        };
+        return refuse(known ? 'state_already_used' : 'unknown_state', known?.connector_id ?? null);
       }
       const connectorId = state.connector_id;
-      const fail = async (code: OAuthCallbackErrorCode, reason: string = code): Promise<OAuthCallbackResult> => {
-        await auditFailure(state, reason);
-        return { status: 'error', code, connectorId };
+      /**
+       * One warn line, one audit row and the result, all with the same reason. `stage`
+       * prefixes the audit reason (`token:invalid_grant`), as audit readers expect.
+       */
+      const fail = async (
+        code: OAuthCallbackErrorCode,
+        cause: { stage?: 'provider' | 'token' | 'discovery'; reason: string; status?: number | undefined } = {
+          reason: code,
+        },
+      ): Promise<OAuthCallbackResult> => {
+        deps.logger.warn(
+          { connectorId, outcome: code, reason: cause.reason, providerStatus: cause.status },
+          'oauth callback failed',
+        );
+        await auditFailure(state, cause.stage ? `${cause.stage}:${cause.reason}` : cause.reason, cause.status);
+        return { status: 'error', code, connectorId, ...(cause.reason !== code && { reason: cause.reason }) };
       };
       await deleteStaleOauthStates(deps.database.db, connectorId, new Date(clock().getTime() - oauthStateTtlMs));
       if (state.expires_at.getTime() <= clock().getTime()) return fail('state_expired');
       const providerError = parameters.get('error');
       if (providerError)
-        return fail(
-          providerError === 'access_denied' ? 'access_denied' : 'authorization_error',
-          `provider:${providerError.slice(0, 64)}`,
-        );
+        return fail(providerError === 'access_denied' ? 'access_denied' : 'authorization_error', {
+          stage: 'provider',
+          reason: oauthErrorCode(providerError),
+        });
       const connector = await findConnectorForUse(deps.database.db, connectorId);
       if (!connector || connector.project_id !== state.project_id || !connector.enabled)
         return fail('connector_unavailable');
       const config = parseAuthConfig(connector.auth_config);
       if (config.type !== 'oauth2_authorization_code') return fail('connector_unavailable');
       const ref = { projectId: state.project_id, connectorId };
-      let tokens: Awaited<ReturnType<OAuthClient['exchangeCode']>>;
+      let tokens: TokenSet;
       try {
         const codeVerifier = decryptField(
           deps.ring,
@@ -198,8 +234,11 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
           codeVerifier,
         });
       } catch (error) {
-        if (error instanceof OAuthProviderError) return fail('token_exchange_failed', `token:${error.oauthError}`);
-        if (isAppError(error)) return fail('token_exchange_failed', error.code);
+        if (error instanceof OAuthProviderError) {
+          const stage = error.step === 'discovery' ? 'discovery' : 'token';
+          return fail('token_exchange_failed', { stage, reason: error.reason, status: error.providerStatus });
+        }
+        if (isAppError(error)) return fail('token_exchange_failed', { reason: error.code });
         throw error;
       }
       try {
@@ -208,7 +247,7 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
         );
       } catch (error) {
         if (!isAppError(error)) throw error;
-        return fail('connector_unavailable', error.code);
+        return fail('connector_unavailable', { reason: error.code });
       }
       return { status: 'success', connectorId };
     },

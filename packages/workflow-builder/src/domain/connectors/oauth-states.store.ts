@@ -60,11 +60,25 @@ export async function findOauthState(db: Queryable, stateHash: string) {
   return db.selectFrom('oauth_states').select(stateColumns).where('state_hash', '=', stateHash).executeTakeFirst();
 }
 
-/** Housekeeping when a new attempt starts: long-dead attempts of the connector go. */
+/** Housekeeping when a callback arrives: long-dead attempts of the connector go. */
 export async function deleteStaleOauthStates(db: Queryable, connectorId: string, before: Date): Promise<void> {
   await db
     .deleteFrom('oauth_states')
     .where('connector_id', '=', connectorId)
     .where('expires_at', '<', before)
     .execute();
+}
+
+/**
+ * The timer's sweep over every connector: at most `limit` attempts that expired before
+ * `before`, so one tick never turns into an unbounded delete. Returns how many went.
+ */
+export async function purgeStaleOauthStates(db: Queryable, before: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('oauth_states')
+    .where('id', 'in', (query) =>
+      query.selectFrom('oauth_states').select('id').where('expires_at', '<', before).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -95,7 +95,12 @@ describe.each(driverKinds)('OAuth connectors against oidc-provider on %s (databa
     );
     expect(await deliver(callback)).toEqual({ status: 'error', connectorId: connector.id, error: 'state_expired' });
     const tampered = await runFlow(connector.id, (url) => url.searchParams.set('code', 'forged-authorization-code'));
-    expect(tampered.result).toEqual({ status: 'error', connectorId: connector.id, error: 'token_exchange_failed' });
+    expect(tampered.result).toEqual({
+      status: 'error',
+      connectorId: connector.id,
+      error: 'token_exchange_failed',
+      reason: 'invalid_grant',
+    });
     const stored = await storedSecrets(connector.id);
     expect(stored.fields).toEqual(['clientSecret']);
     const detail = await callerFor(testApp, owner).connectors.get({ id: connector.id });

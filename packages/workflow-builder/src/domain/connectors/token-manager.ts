@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@wfb/core/db/driver.js';
-import { AppError } from '@wfb/core/errors.js';
+import { AppError, isAppError } from '@wfb/core/errors.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import { insertAuditEvent } from '../audit/audit.store.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { type ConnectorForUse, findConnectorForUse, saveTokens, updateConnector } from './connectors.store.js';
-import { type OAuthClient, OAuthProviderError, type TokenSet } from './oauth-client.js';
+import type { OAuthClient, TokenSet } from './oauth-client.js';
+import { OAuthProviderError } from './oauth-failure.js';
 import { claimRefreshLease, type RefreshLease, releaseRefreshLease } from './token-lease.store.js';
 
 /**
@@ -33,7 +34,7 @@ export interface TokenManagerDeps {
   oauth: OAuthClient;
   logger: Logger;
   clock?: () => Date;
-  /** Refresh this long before expiry. Default 60 s. */
+  /** Refresh at most this long before expiry (less for short-lived tokens, see refreshMarginMs). Default 60 s. */
   refreshSkewMs?: number;
   /** How long a claimed refresh may take before another instance may take over. Default 30 s (twice the OAuth timeout). */
   refreshLeaseMs?: number;
@@ -52,9 +53,14 @@ export function createTokenManager(deps: TokenManagerDeps) {
   const db = deps.database.db;
   const inFlight = new Map<string, Promise<string>>();
 
-  function fresh(accessToken: string | undefined, expiresAt: Date | null): accessToken is string {
+  function fresh(
+    accessToken: string | undefined,
+    row: Pick<ConnectorForUse, 'token_expires_at' | 'token_issued_at'>,
+  ): accessToken is string {
     if (!accessToken) return false;
-    return expiresAt === null || expiresAt.getTime() - skewMs > clock().getTime();
+    const expiresAt = row.token_expires_at;
+    if (expiresAt === null) return true;
+    return expiresAt.getTime() - refreshMarginMs(expiresAt, row.token_issued_at, skewMs) > clock().getTime();
   }
 
   function assertUsable(connector: Pick<ConnectorForUse, 'auth_status' | 'status_message'>) {
@@ -112,6 +118,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
         encryptedCredentials: sealed.record,
         encryptionKeyId: sealed.keyId,
         tokenExpiresAt: tokens.expiresAt,
+        tokenIssuedAt: tokens.issuedAt,
       });
       if (saved) return;
       const latest = await findConnectorForUse(db, row.id);
@@ -128,12 +135,28 @@ export function createTokenManager(deps: TokenManagerDeps) {
     deps.logger.warn({ connectorId: row.id }, 'connector settings changed during a token refresh; token not stored');
   }
 
+  /**
+   * A token request, with one warn line if it fails: the reason and the provider's status,
+   * never the error itself, whose cause may hold a response body with tokens in it.
+   */
+  async function request(row: ConnectorForUse, grant: string, run: () => Promise<TokenSet>): Promise<TokenSet> {
+    try {
+      return await run();
+    } catch (error) {
+      const reason =
+        error instanceof OAuthProviderError ? error.reason : isAppError(error) ? error.code : 'unexpected_error';
+      const providerStatus = error instanceof OAuthProviderError ? error.providerStatus : undefined;
+      deps.logger.warn({ connectorId: row.id, grant, reason, providerStatus }, 'connector token request failed');
+      throw error;
+    }
+  }
+
   /** The refresh itself, by the lease holder, with no transaction open. */
   async function refreshClaimed(row: ConnectorForUse, secrets: Record<string, string>): Promise<Renewal> {
     const config = parseAuthConfig(row.auth_config);
     const clientSecret = secrets.clientSecret ?? '';
     if (config.type === 'oauth2_client_credentials') {
-      const tokens = await deps.oauth.clientCredentials(config, clientSecret);
+      const tokens = await request(row, 'client_credentials', () => deps.oauth.clientCredentials(config, clientSecret));
       await store(row, secrets, tokens);
       return { kind: 'token', accessToken: tokens.accessToken };
     }
@@ -142,16 +165,12 @@ export function createTokenManager(deps: TokenManagerDeps) {
     if (!refreshToken) return declareNeedsReauth(row, noRefreshTokenMessage);
     let tokens: TokenSet;
     try {
-      tokens = await deps.oauth.refresh(config, clientSecret, refreshToken);
+      tokens = await request(row, 'refresh_token', () => deps.oauth.refresh(config, clientSecret, refreshToken));
     } catch (error) {
-      if (!(error instanceof OAuthProviderError) || error.oauthError !== 'invalid_grant') throw error;
+      if (!(error instanceof OAuthProviderError) || error.reason !== 'invalid_grant') throw error;
       // Re-read before declaring: a token stored by someone else since our read wins.
       const latest = await findConnectorForUse(db, row.id);
       if (latest && latest.credentials_version !== row.credentials_version) return { kind: 'reread' };
-      deps.logger.warn(
-        { connectorId: row.id },
-        'refresh token refused (invalid_grant); connector needs reauthorization',
-      );
       return declareNeedsReauth(row, reauthMessage);
     }
     await store(row, secrets, tokens);
@@ -183,7 +202,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
       if (!row) throw new AppError('NOT_FOUND', 'connector not found');
       assertUsable(row);
       const secrets = open(row);
-      if (fresh(secrets.accessToken, row.token_expires_at)) return secrets.accessToken;
+      if (fresh(secrets.accessToken, row)) return secrets.accessToken;
       const lease = await claimRefreshLease(db, row.id, row.credentials_version, leaseMs);
       if (lease !== undefined) {
         const renewal = await holdLease(row, secrets, lease);
@@ -205,7 +224,7 @@ export function createTokenManager(deps: TokenManagerDeps) {
      */
     async accessToken(connector: ConnectorForUse, secrets: Record<string, string>): Promise<string> {
       assertUsable(connector);
-      if (fresh(secrets.accessToken, connector.token_expires_at)) return secrets.accessToken;
+      if (fresh(secrets.accessToken, connector)) return secrets.accessToken;
       const pending = inFlight.get(connector.id);
       if (pending) return pending;
       const renewal = renew(connector.id).finally(() => inFlight.delete(connector.id));
@@ -216,3 +235,18 @@ export function createTokenManager(deps: TokenManagerDeps) {
 }
 
 export type TokenManager = ReturnType<typeof createTokenManager>;
+
+const minMarginMs = 5_000;
+
+/**
+ * How long before expiry a token counts as stale: a tenth of its lifetime, at least 5 s,
+ * at most `maxMs`, and never more than half the lifetime. A fixed margin as long as the
+ * lifetime would refresh on every call (and rotate the refresh token each time); a
+ * margin too short risks sending a token that expires on its way. An unknown lifetime
+ * (a token stored before issue times were) gets `maxMs`, the old behaviour.
+ */
+export function refreshMarginMs(expiresAt: Date, issuedAt: Date | null, maxMs: number): number {
+  if (issuedAt === null) return maxMs;
+  const lifetimeMs = expiresAt.getTime() - issuedAt.getTime();
+  return Math.max(0, Math.min(maxMs, lifetimeMs / 2, Math.max(minMarginMs, lifetimeMs / 10)));
+}

@@ -11,6 +11,7 @@ import { type LocalServer, startLocalServer } from '../../net/testing/local-serv
 import { openSecrets } from './connector-secrets.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, oldKey } from './testing/fixtures.js';
+import { refreshMarginMs } from './token-manager.js';
 
 /**
  * Token refreshes against a token endpoint that answers only when the test lets it, so a
@@ -25,6 +26,18 @@ async function until(condition: () => boolean, what: string) {
   }
 }
 
+describe('early-refresh margin', () => {
+  const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
+  it('is a tenth of the lifetime, between 5 s and the maximum, never over half the lifetime', () => {
+    expect(refreshMarginMs(at(3600), at(0), 60_000)).toBe(60_000);
+    expect(refreshMarginMs(at(300), at(0), 60_000)).toBe(30_000);
+    expect(refreshMarginMs(at(30), at(0), 60_000)).toBe(5_000);
+    expect(refreshMarginMs(at(4), at(0), 60_000)).toBe(2_000);
+    expect(refreshMarginMs(at(-60), at(0), 60_000)).toBe(0);
+    expect(refreshMarginMs(at(30), null, 60_000)).toBe(60_000);
+  });
+});
+
 describe.each(driverKinds)('token refresh without a held transaction on %s (database)', (kind) => {
   let testApp: TestApp;
   let server: LocalServer;
@@ -33,6 +46,7 @@ describe.each(driverKinds)('token refresh without a held transaction on %s (data
   let release: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
   let tokenStatus = 200;
+  let expiresIn = 3600;
   let issued = 0;
   const tokenRequests = () => server.requests.filter((request) => request.url === '/token').length;
 
@@ -55,7 +69,7 @@ describe.each(driverKinds)('token refresh without a held transaction on %s (data
         response.writeHead(tokenStatus, { 'content-type': 'application/json' });
         response.end(
           tokenStatus === 200
-            ? JSON.stringify({ access_token: `access-${issued}`, token_type: 'Bearer', expires_in: 3600 })
+            ? JSON.stringify({ access_token: `access-${issued}`, token_type: 'Bearer', expires_in: expiresIn })
             : JSON.stringify({ error: 'temporarily_unavailable' }),
         );
       });
@@ -65,6 +79,7 @@ describe.each(driverKinds)('token refresh without a held transaction on %s (data
   afterEach(() => {
     release();
     tokenStatus = 200;
+    expiresIn = 3600;
   });
   afterAll(async () => {
     release();
@@ -195,5 +210,13 @@ describe.each(driverKinds)('token refresh without a held transaction on %s (data
     tokenStatus = 200;
     expect((await call(created.id)).status).toBe(200);
     expect(tokenRequests() - before).toBe(2);
+  });
+
+  it('reuses a token that lives 30 seconds instead of refreshing it on every call', async () => {
+    const created = await connector('short-lived');
+    expiresIn = 30;
+    const before = tokenRequests();
+    for (let index = 0; index < 3; index += 1) expect((await call(created.id)).status).toBe(200);
+    expect(tokenRequests() - before).toBe(1);
   });
 });

@@ -10,7 +10,10 @@ import Provider from 'oidc-provider';
  * server itself issued (checked by introspection), so a test proves the token works.
  */
 export interface TestAuthorizationServer {
+  /** The issuer identifier, spelled as the server spells it (with a trailing slash if asked for). */
   issuer: string;
+  /** Scheme, host and port, for building endpoint URLs. */
+  origin: string;
   clients: { basic: TestClient; post: TestClient };
   /** Token requests received, by grant_type. */
   tokenRequests: Map<string, number>;
@@ -31,10 +34,15 @@ export interface TestClient {
 
 const resourceServer = { clientId: 'resource-server', clientSecret: 'resource-server-secret-0123456789abcdef' };
 
-export async function startAuthorizationServer(options: { redirectUris: string[] }): Promise<TestAuthorizationServer> {
+export async function startAuthorizationServer(options: {
+  redirectUris: string[];
+  /** Spell the issuer `http://host:port/`, as many real providers do. */
+  trailingSlash?: boolean;
+}): Promise<TestAuthorizationServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = options.trailingSlash ? `${origin}/` : origin;
   const clients = {
     basic: { clientId: 'wfb-basic', clientSecret: 'basic-client-secret-PLANTED-0123456789abcdef' },
     post: { clientId: 'wfb-post', clientSecret: 'post-client-secret-PLANTED-0123456789abcdef' },
@@ -46,7 +54,7 @@ export async function startAuthorizationServer(options: { redirectUris: string[]
     response_types: ['code'],
     redirect_uris: options.redirectUris,
     token_endpoint_auth_method: method,
-    scope: 'api:read api:write offline_access',
+    scope: 'openid api:read api:write offline_access',
   });
   const provider = new Provider(issuer, {
     clients: [
@@ -172,7 +180,7 @@ export async function startAuthorizationServer(options: { redirectUris: string[]
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     let active = false;
     if (token) {
-      const introspection = await fetch(`${issuer}/token/introspection`, {
+      const introspection = await fetch(`${origin}/token/introspection`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${resourceServer.clientId}:${resourceServer.clientSecret}`).toString('base64')}`,
@@ -188,6 +196,7 @@ export async function startAuthorizationServer(options: { redirectUris: string[]
 
   return {
     issuer,
+    origin,
     clients,
     tokenRequests,
     apiRequests,
@@ -215,7 +224,7 @@ export async function startAuthorizationServer(options: { redirectUris: string[]
       throw new Error('too many redirects while authorizing');
     },
     async refreshDirectly(client, refreshToken) {
-      const response = await fetch(`${issuer}/token`, {
+      const response = await fetch(`${origin}/token`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
