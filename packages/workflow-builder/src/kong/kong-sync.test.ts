@@ -5,7 +5,7 @@ import { createKongAdminClient, readManagedState } from './admin-client.js';
 import { KongAdminError } from './admin-errors.js';
 import { applyPlan } from './apply-plan.js';
 import { buildDeclarativeConfig, parseBaseConfig } from './declarative-config.js';
-import { attributeFlattenedErrors } from './flattened-errors.js';
+import { attributeFlattenedErrors, parseFlattenedErrors } from './flattened-errors.js';
 import { plan } from './plan.js';
 import { fixtureOptions, fixtureRows } from './testing/fixtures.js';
 import { expectGolden } from './testing/golden.js';
@@ -46,6 +46,40 @@ routes:
     expect(() => buildDeclarativeConfig({ services: [], routes: [], plugins: [] }, { _format_version: '2.1' })).toThrow(
       /only 3\.0/,
     );
+  });
+});
+
+describe('flattened errors', () => {
+  it("reads Kong's shape leniently and attributes by tag, else by route name", () => {
+    const parsed = parseFlattenedErrors({
+      code: 14,
+      flattened_errors: [
+        {
+          entity_type: 'route',
+          entity_name: 'wfb-interface-a',
+          errors: [{ type: 'field', field: 'paths.1', message: 'bad' }],
+        },
+        {
+          entity_type: 'plugin',
+          entity_tags: ['managed-by-wfb', 'wfb-interface-b'],
+          errors: [{ type: 'entity', message: 'no' }],
+        },
+        {
+          entity_type: 'service',
+          entity_name: 'wfb-gateway',
+          errors: [{ type: 'field', field: 'host', message: 'x' }],
+        },
+        { entity_type: 3, errors: [] },
+        'garbage',
+      ],
+    });
+    expect(parsed).toHaveLength(3);
+    const { byInterface, unattributed } = attributeFlattenedErrors(parsed);
+    expect(Object.fromEntries(byInterface)).toEqual({
+      a: ['route wfb-interface-a: paths.1: bad'],
+      b: ['plugin: no'],
+    });
+    expect(unattributed.map((error) => error.entity_name)).toEqual(['wfb-gateway']);
   });
 });
 

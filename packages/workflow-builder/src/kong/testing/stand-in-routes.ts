@@ -18,7 +18,11 @@ export interface EntityRequest {
 }
 
 const collections = new Set<string>(['services', 'routes', 'plugins']);
-const nestedFields: Record<string, string> = { routes: 'service', plugins: '' };
+/** Parent collection → the child collections nested under it, and the child's reference field. */
+const nested: Record<string, { children: Collection[]; field: string }> = {
+  services: { children: ['routes', 'plugins'], field: 'service' },
+  routes: { children: ['plugins'], field: 'route' },
+};
 
 function ok(status: number, body?: JsonObject): KongErrorReply {
   return { status, body: body ?? {} };
@@ -60,13 +64,11 @@ export function handleEntities(store: StandInStore, dbless: boolean, request: En
   }
 
   if (child !== undefined) {
+    const relation = nested[collection];
+    const target = relation?.children.find((name) => name === child);
     const parent = store.find(collection, key);
-    const field = collection === 'services' ? 'service' : 'route';
-    if (!(child in nestedFields) || collection === 'plugins' || (collection === 'routes' && child !== 'plugins')) {
-      return notFound;
-    }
-    if (!parent) return notFound;
-    const target = child as Collection;
+    if (!relation || !target || !parent) return notFound;
+    const field = relation.field;
     const parentId = String(parent.id);
     if (method === 'GET') {
       const mine = store.list(target).filter((entity) => isJsonObject(entity[field]) && entity[field].id === parentId);
