@@ -36,15 +36,37 @@ export interface DatabaseOptions {
   pgliteDataDir?: string | undefined;
   poolSize?: number;
   logger?: Logger;
+  /**
+   * Role every pooled connection switches to once connected (session-level SET ROLE), for
+   * a login role that holds no privileges itself. Unlike a `-c role=…` startup option it
+   * leaves RESET ROLE pointing at the login role, so a user transaction that resets its
+   * role gains nothing. Postgres only: PGlite has one embedded session (see README).
+   */
+  sessionRole?: string | undefined;
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return createPostgresDatabase(options.databaseUrl, options.poolSize ?? 10, options.logger);
+  if (options.databaseUrl) {
+    return createPostgresDatabase(options.databaseUrl, options.poolSize ?? 10, options.logger, options.sessionRole);
+  }
   return createPgliteDatabase(options.pgliteDataDir ?? 'memory://');
 }
 
-async function createPostgresDatabase(connectionString: string, poolSize: number, logger?: Logger): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+async function createPostgresDatabase(
+  connectionString: string,
+  poolSize: number,
+  logger?: Logger,
+  sessionRole?: string,
+): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    ...(sessionRole && {
+      onConnect: async (client: pg.ClientBase) => {
+        await client.query(`set role ${pg.escapeIdentifier(sessionRole)}`);
+      },
+    }),
+  });
   pool.on('error', (error) => logger?.error({ err: error }, 'idle postgres client failed'));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let listener: pg.Client | undefined;
