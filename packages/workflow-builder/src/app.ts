@@ -1,10 +1,9 @@
-import { join } from 'node:path';
-import { createDatabase, type Database } from '@wfb/core/db/driver.js';
+import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { FastifyInstance } from 'fastify';
 import { loadOrCreateDevSecret } from './auth/dev-secrets.js';
 import { createTokenVerifier } from './auth/jwt.js';
-import { migrate } from './db/migrate.js';
+import { openAppDatabase } from './db/app-database.js';
 import { createKeyVerifier, type KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { assertStoredKeysInRing, resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import { publicBaseUrlOf } from './domain/workflows/services.module.js';
@@ -53,17 +52,11 @@ export interface AppOverrides {
 export async function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
   const secrets = resolveSecrets(env);
   const keyRing = resolveKeyRing(env);
+  // An injected database (tests) arrives migrated and already running as the system role.
   const database =
-    overrides.database ??
-    (await createDatabase({
-      databaseUrl: env.DATABASE_URL,
-      pgliteDataDir: join(env.DATA_DIR, 'pglite'),
-      poolSize: env.DATABASE_POOL_SIZE,
-      logger,
-    }));
+    overrides.database ?? (await openAppDatabase(env, { poolSize: env.DATABASE_POOL_SIZE, logger, migrate: true }));
   const ownsDatabase = !overrides.database;
   try {
-    await migrate(database.db, { logger });
     await assertStoredKeysInRing(database.db, keyRing);
     const temporal = env.TEMPORAL_ADDRESS
       ? createTemporalClients({ address: env.TEMPORAL_ADDRESS, logger })

@@ -7,6 +7,7 @@ import { resolveSecrets } from './app.js';
 import { mintToken } from './auth/jwt.js';
 import { runRotateKeys } from './cli/rotate-keys.js';
 import { generateKeySpecEntry, isValidKeyId } from './crypto/key-ring.js';
+import { migrateAsOwner, openAppDatabase } from './db/app-database.js';
 import { migrate } from './db/migrate.js';
 import { resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import { type Env, EnvError, loadEnv } from './env.js';
@@ -20,21 +21,19 @@ interface Command {
 
 class UsageError extends Error {}
 
-function openDatabase(env: Env) {
-  return createDatabase({
-    databaseUrl: env.DATABASE_URL,
-    pgliteDataDir: join(env.DATA_DIR, 'pglite'),
-    poolSize: 2,
-  });
-}
-
 const commands: Record<string, Command> = {
   migrate: {
     summary: 'apply pending migrations from supabase/migrations',
     usage: 'wfb migrate',
     async run(_args, env) {
       const logger = createLogger({ level: env.LOG_LEVEL });
-      const database = await openDatabase(env);
+      // Postgres: the owner connection (DATABASE_ADMIN_URL); PGlite: its one embedded session.
+      if (env.DATABASE_URL) {
+        const result = await migrateAsOwner(env, logger);
+        process.stdout.write(`applied ${result.applied.length}, already applied ${result.skipped}\n`);
+        return;
+      }
+      const database = await createDatabase({ pgliteDataDir: join(env.DATA_DIR, 'pglite') });
       try {
         const result = await migrate(database.db, { logger });
         process.stdout.write(`applied ${result.applied.length}, already applied ${result.skipped}\n`);
@@ -91,9 +90,8 @@ commands['rotate-keys'] = {
       .safeParse(values['batch-size'] ?? 500);
     if (!batchSize.success) throw new UsageError('--batch-size must be 1 … 10000');
     const logger = createLogger({ level: env.LOG_LEVEL });
-    const database = await openDatabase(env);
+    const database = await openAppDatabase(env, { poolSize: 2, logger, migrate: true });
     try {
-      await migrate(database.db, { logger });
       const result = await runRotateKeys({
         database,
         ring: resolveKeyRing(env),

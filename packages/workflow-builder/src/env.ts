@@ -14,6 +14,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
   DATABASE_URL: z.string().startsWith('postgres').optional(),
+  /**
+   * The owner connection migrations run on; default DATABASE_URL. Set it when DATABASE_URL
+   * names the least-privilege login role (`authenticator`), as it should outside dev.
+   */
+  DATABASE_ADMIN_URL: z.string().startsWith('postgres').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SUPABASE_URL: z.url().optional(),
   SUPABASE_JWT_SECRET: z.string().min(32).optional(),

@@ -45,6 +45,13 @@ export interface DatabaseOptions {
   listenHeartbeatMs?: number;
   /** How long a heartbeat may take before the LISTEN connection counts as dead. */
   listenHeartbeatTimeoutMs?: number;
+  /**
+   * Role every pooled connection switches to once connected (session-level SET ROLE), for
+   * a login role that holds no privileges itself. Unlike a `-c role=…` startup option it
+   * leaves RESET ROLE pointing at the login role, so a user transaction that resets its
+   * role gains nothing. Postgres only: PGlite has one embedded session (see README).
+   */
+  sessionRole?: string | undefined;
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
@@ -67,10 +74,19 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 }
 
 async function createPostgresDatabase(connectionString: string, options: DatabaseOptions): Promise<Database> {
-  const { logger } = options;
+  const { logger, sessionRole } = options;
   const heartbeatMs = options.listenHeartbeatMs ?? 1_000;
   const heartbeatTimeoutMs = options.listenHeartbeatTimeoutMs ?? 2_000;
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, ...keepAlive });
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    ...keepAlive,
+    ...(sessionRole && {
+      onConnect: async (client: pg.ClientBase) => {
+        await client.query(`set role ${pg.escapeIdentifier(sessionRole)}`);
+      },
+    }),
+  });
   pool.on('error', (error) => logger?.error({ err: error }, 'idle postgres client failed'));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let listener: pg.Client | undefined;

@@ -16,10 +16,13 @@ describe.each(driverKinds)('migrations on %s (database)', (kind) => {
 
   it('records every file in supabase_migrations.schema_migrations and is idempotent', async () => {
     database = await createTestDatabase(kind);
-    const rows = await sql<{ version: string; name: string }>`
-      select version, name from supabase_migrations.schema_migrations order by version`.execute(database.db);
+    const owner = database;
+    const rows = await owner.asOwner((db) =>
+      sql<{ version: string; name: string }>`
+        select version, name from supabase_migrations.schema_migrations order by version`.execute(db),
+    );
     expect(rows.rows.map((row) => row.version)).toEqual(readMigrations().map((file) => file.version));
-    const again = await migrate(database.db);
+    const again = await owner.asOwner((db) => migrate(db));
     expect(again.applied).toEqual([]);
     expect(again.skipped).toBe(rows.rows.length);
   });
@@ -44,17 +47,21 @@ describe.each(driverKinds)('migrations on %s (database)', (kind) => {
     if (!first) throw new Error('no migrations');
     // Whitespace and comments are not changes.
     writeFileSync(join(directory, `${first.version}_${first.name}.sql`), `-- note\n${first.sql}\n\n`);
-    await expect(migrate(database.db, { directory })).resolves.toMatchObject({ applied: [] });
+    const owner = database;
+    await expect(owner.asOwner((db) => migrate(db, { directory }))).resolves.toMatchObject({ applied: [] });
     writeFileSync(join(directory, `${first.version}_${first.name}.sql`), `${first.sql}\nselect 1;`);
-    await expect(migrate(database.db, { directory })).rejects.toThrow(/changed after it was applied/);
+    await expect(owner.asOwner((db) => migrate(db, { directory }))).rejects.toThrow(/changed after it was applied/);
   });
 
   it('refuses to run when the database knows a version no file provides', async () => {
-    database = await createTestDatabase(kind);
-    await sql`insert into supabase_migrations.schema_migrations (version, name) values ('99990101000000', 'ghost')`.execute(
-      database.db,
-    );
-    await expect(migrate(database.db)).rejects.toThrow(/99990101000000/);
+    const owner = await createTestDatabase(kind);
+    database = owner;
+    await owner.asOwner(async (db) => {
+      await sql`insert into supabase_migrations.schema_migrations (version, name) values ('99990101000000', 'ghost')`.execute(
+        db,
+      );
+      await expect(migrate(db)).rejects.toThrow(/99990101000000/);
+    });
   });
 });
 
@@ -62,14 +69,19 @@ describe.runIf(driverKinds.includes('postgres'))('concurrent migration runs (pos
   it('two instances migrating one empty database at once both succeed and apply each file once', async () => {
     const database = await createTestDatabase('postgres');
     try {
-      await sql`drop schema public cascade; create schema public; drop schema supabase_migrations cascade;
-        drop schema wfb cascade`.execute(database.db);
-      const second = await createDatabase({ databaseUrl: database.url, poolSize: 2 });
+      await database.asOwner((db) =>
+        sql`drop schema public cascade; create schema public; drop schema supabase_migrations cascade;
+          drop schema wfb cascade`.execute(db),
+      );
+      // Two owner connections, as two instances starting with DATABASE_ADMIN_URL would open.
+      const first = await createDatabase({ databaseUrl: database.adminUrl, poolSize: 2 });
+      const second = await createDatabase({ databaseUrl: database.adminUrl, poolSize: 2 });
       try {
-        const [first, other] = await Promise.all([migrate(database.db), migrate(second.db)]);
-        expect(first.applied.length + other.applied.length).toBe(readMigrations().length);
-        expect(first.skipped + other.skipped).toBe(readMigrations().length);
+        const [one, other] = await Promise.all([migrate(first.db), migrate(second.db)]);
+        expect(one.applied.length + other.applied.length).toBe(readMigrations().length);
+        expect(one.skipped + other.skipped).toBe(readMigrations().length);
       } finally {
+        await first.close();
         await second.close();
       }
     } finally {

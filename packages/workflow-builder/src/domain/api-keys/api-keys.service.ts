@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
-import { createEntityAudit } from '../audit/entity-audit.js';
+import { createEntityAudit, userActor } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { generateApiKey, hashApiKey } from './api-key-format.js';
 import * as store from './api-keys.store.js';
@@ -117,7 +117,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
         publicInterfaceId: input.publicInterfaceId ?? null,
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       });
-      await audit(tx, user, row, 'api_key.created', { scope: row.public_interface_id });
+      await audit(tx, userActor(user), row, 'api_key.created', { scope: row.public_interface_id });
       return { key: toView(row, clock()), plaintext };
     },
 
@@ -163,7 +163,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       }
       if (!row) throw new AppError('NOT_FOUND', 'api key not found');
       const changed = Object.keys(input).filter((field) => field !== 'id');
-      await audit(tx, user, row, 'api_key.updated', { changed });
+      await audit(tx, userActor(user), row, 'api_key.updated', { changed });
       return toView(row, clock());
     },
 
@@ -172,7 +172,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
       if (before.revoked_at) return toView(before, clock());
       const row = await store.updateApiKey(tx, keyId, { revokedAt: clock() });
       if (!row) throw new AppError('NOT_FOUND', 'api key not found');
-      await audit(tx, user, row, 'api_key.revoked');
+      await audit(tx, userActor(user), row, 'api_key.revoked');
       return toView(row, clock());
     },
 
@@ -208,7 +208,9 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
         expiresAt: before.expires_at,
         createdBy: user.id,
       });
-      await audit(tx, user, row, 'api_key.rolled', { previousKeyId: old.id, previousKeyExpiresAt: oldExpiry });
+      // The trigger wrote `api_key.rolled` on the old key and `api_key.created` on this one.
+      await audit(tx, userActor(user), old, 'api_key.rolled', { successorId: row.id, graceExpiresAt: oldExpiry });
+      await audit(tx, userActor(user), row, 'api_key.created', { previousKeyId: old.id });
       return { key: toView(row, now), previous: toView(old, now), plaintext: generated.plaintext };
     },
   };

@@ -6,6 +6,7 @@ import { createTestDatabase, driverKinds } from '../../../test/databases.js';
 import { eventually } from '../../../test/eventually.js';
 import { startTcpProxy } from '../../../test/tcp-proxy.js';
 import { testPepper } from '../../../test/test-app.js';
+import { systemRole } from '../../db/app-database.js';
 import { withUserTransaction } from '../../db/tx.js';
 import { createProjectService } from '../projects/projects.service.js';
 import { createApiKeyService } from './api-keys.service.js';
@@ -41,6 +42,7 @@ describe.runIf(driverKinds.includes('postgres'))('revocation while the LISTEN co
     const behindProxy = await createDatabase({
       databaseUrl: url.toString(),
       poolSize: 2,
+      sessionRole: systemRole,
       listenHeartbeatMs: 100,
       listenHeartbeatTimeoutMs: 300,
     });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, driverKinds, type TestDatabase } from '../../../test/databases.js';
 import { eventually } from '../../../test/eventually.js';
 import { callerFor, createTestApp, type TestApp, testPepper } from '../../../test/test-app.js';
+import { systemRole } from '../../db/app-database.js';
 import { withUserTransaction } from '../../db/tx.js';
 import { createProjectService } from '../projects/projects.service.js';
 import { generateApiKey } from './api-key-format.js';
@@ -147,7 +148,7 @@ describe.runIf(driverKinds.includes('postgres'))('revocation across instances (p
 
   it('a key revoked through one instance stops working on another at once', async () => {
     database = await createTestDatabase('postgres');
-    const second = await createDatabase({ databaseUrl: database.url, poolSize: 2 });
+    const second = await createDatabase({ databaseUrl: database.url, poolSize: 2, sessionRole: systemRole });
     const instances = [database, second].map((db) =>
       createKeyVerifier({ database: db, pepper: testPepper, environment: 'test', logger: silent }),
     );

@@ -6,9 +6,10 @@ import { withUserTransaction } from '../../db/tx.js';
 import type { SafeResponse } from '../../net/safe-fetch.js';
 import { UpstreamUnreachableError } from '../../net/upstream-unreachable.js';
 import type { AuditActor } from '../audit/audit.store.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { userActor } from '../audit/entity-audit.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
 import type { AuthorizedFetch, OutboundRequest } from './authorized-fetch.js';
+import { auditConnector } from './connector-audit.js';
 import { findConnectorForUse, recordTestResult } from './connectors.store.js';
 import { OAuthProviderError } from './oauth-failure.js';
 import type { UsageAudit } from './usage-audit.js';
@@ -108,20 +109,13 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
           latencyMs: result.latencyMs,
           error: result.error?.message ?? null,
         });
-        await insertAuditEvent(tx, {
-          projectId: connector.project_id,
-          actor: { type: 'user', id: user.id },
-          action: 'connector.tested',
-          entityType: 'connector',
-          entityId: connector.id,
-          metadata: {
-            name: connector.name,
-            ok: result.ok,
-            status: result.status,
-            latencyMs: result.latencyMs,
-            error: result.error?.code ?? null,
-            errorKind: result.error?.kind ?? null,
-          },
+        await auditConnector(tx, userActor(user), connector, 'connector.tested', {
+          name: connector.name,
+          ok: result.ok,
+          status: result.status,
+          latencyMs: result.latencyMs,
+          error: result.error?.code ?? null,
+          errorKind: result.error?.kind ?? null,
         });
       });
       if (unexpected !== undefined) throw unexpected;

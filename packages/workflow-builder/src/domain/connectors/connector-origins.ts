@@ -2,14 +2,23 @@ import { AppError } from '@wfb/core/errors.js';
 import type { AuthConfig } from './auth-config.js';
 
 /**
+ * Auth settings that name a destination: every key ending in "url" (any case) or named
+ * "issuer", so settings added later count without a change here. The database applies the
+ * same rule to direct SQL (migration 20261201000200_database_rules.sql).
+ */
+export function isOriginBearingSetting(key: string): boolean {
+  return /url$/i.test(key) || key === 'issuer';
+}
+
+/**
  * The URLs whose origin (scheme, host, port) differs between two versions of a connector.
  * Each is a destination a stored credential is sent to: the base URL gets the API key,
  * token, password or access token, the token endpoint gets the client secret, the
  * authorization endpoint gets the user, and the issuer, when it is discovered from, names
  * the host that says where the token endpoint is. A path change on the same origin is not
- * listed. Between two versions of the same type, a URL one side lacks counts as moved
- * (switching to or from discovery moves the endpoints); when the type changed, it does
- * not: a type change already needs every secret of the new type.
+ * listed, nor a destination that was removed. A destination only the new type has is not
+ * listed: a type change already needs every secret of the new type; one added to the same
+ * type (e.g. switching to or from discovery) is a move. The database applies the same rule.
  */
 export function changedOrigins(
   before: { baseUrl: string; config: AuthConfig },
@@ -19,26 +28,26 @@ export function changedOrigins(
   if (originOf(before.baseUrl) !== originOf(after.baseUrl)) changed.push('baseUrl');
   const sameType = before.config.type === after.config.type;
   const from = authOrigins(before.config);
-  const to = authOrigins(after.config);
-  for (const field of ['tokenUrl', 'authorizationUrl', 'issuer'] as const) {
+  for (const [field, next] of Object.entries(authOrigins(after.config))) {
     const previous = from[field];
-    const next = to[field];
     if (previous === next) continue;
-    if (sameType || (previous !== undefined && next !== undefined)) changed.push(`auth.${field}`);
+    if (previous !== undefined || sameType) changed.push(`auth.${field}`);
   }
   return changed;
 }
 
-/** The issuer counts by the origin it defaults to (the authorization URL's), so stating it on the same host moves nothing. */
-function authOrigins(config: AuthConfig): Partial<Record<'tokenUrl' | 'authorizationUrl' | 'issuer', string>> {
-  if (config.type === 'oauth2_client_credentials') return { tokenUrl: originOf(config.tokenUrl) };
-  if (config.type !== 'oauth2_authorization_code') return {};
-  const issuer = config.issuer ?? config.authorizationUrl;
-  return {
-    ...(config.tokenUrl !== undefined && { tokenUrl: originOf(config.tokenUrl) }),
-    ...(config.authorizationUrl !== undefined && { authorizationUrl: originOf(config.authorizationUrl) }),
-    ...(issuer !== undefined && { issuer: originOf(issuer) }),
-  };
+/**
+ * The origin of every destination setting. An authorization-code connector's issuer
+ * defaults to its authorization URL's origin, so stating it on that host moves nothing.
+ */
+function authOrigins(config: AuthConfig): Record<string, string> {
+  const origins: Record<string, string> = {};
+  for (const [field, value] of Object.entries(config)) {
+    if (isOriginBearingSetting(field) && typeof value === 'string') origins[field] = originOf(value);
+  }
+  const defaultIssuer = origins.authorizationUrl;
+  if (config.type === 'oauth2_authorization_code' && defaultIssuer !== undefined) origins.issuer ??= defaultIssuer;
+  return origins;
 }
 
 function originOf(url: string): string {

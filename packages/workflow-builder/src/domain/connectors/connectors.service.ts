@@ -3,7 +3,7 @@ import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import type { Tx } from '../../db/tx.js';
-import { createEntityAudit } from '../audit/entity-audit.js';
+import { userActor } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import {
   type AuthConfig,
@@ -15,6 +15,7 @@ import {
   validateConnectorUrls,
   validateOAuthSettings,
 } from './auth-config.js';
+import { auditConnector as audit } from './connector-audit.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector-input.js';
 import { changedOrigins, secretsRequiredError } from './connector-origins.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
@@ -41,10 +42,6 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
     const role = await requireRole(tx, row.project_id, user.id, roles);
     return { row, role };
   }
-
-  const audit = createEntityAudit('connector', (row: { id: string; project_id: string; name: string }) => ({
-    name: row.name,
-  }));
 
   async function detail(tx: Tx, connectorId: string) {
     const row = await store.findConnector(tx, connectorId);
@@ -90,7 +87,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
       } catch (error) {
         throw fromDatabaseError(error, conflict);
       }
-      await audit(tx, user, { id, project_id: input.projectId, name: input.name }, 'connector.created', {
+      await audit(tx, userActor(user), { id, project_id: input.projectId }, 'connector.created', {
         type: config.type,
         baseUrl: input.baseUrl,
         secretFields: Object.keys(secrets),
@@ -180,7 +177,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
       } catch (error) {
         throw fromDatabaseError(error, conflict);
       }
-      await audit(tx, user, { ...row, name: input.name ?? row.name }, 'connector.updated', {
+      await audit(tx, userActor(user), row, 'connector.updated', {
         changed,
         secretsChanged,
         tokensDropped,
@@ -193,7 +190,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
       const { row } = await loadOwned(tx, user, input.id, writeRoles);
       if (row.enabled !== input.enabled) {
         await store.updateConnector(tx, row.id, { enabled: input.enabled });
-        await audit(tx, user, row, input.enabled ? 'connector.enabled' : 'connector.disabled');
+        await audit(tx, userActor(user), row, input.enabled ? 'connector.enabled' : 'connector.disabled');
       }
       return detail(tx, row.id);
     },
@@ -201,7 +198,7 @@ export function createConnectorService(deps: ConnectorServiceDeps) {
     async delete(tx: Tx, user: AuthUser, connectorId: string) {
       const { row } = await loadOwned(tx, user, connectorId, adminRoles);
       if (!(await store.deleteConnector(tx, row.id))) throw new AppError('NOT_FOUND', 'connector not found');
-      await audit(tx, user, row, 'connector.deleted', { type: row.type });
+      await audit(tx, userActor(user), row, 'connector.deleted', { type: row.type });
       return { id: row.id, deleted: true };
     },
   };

@@ -116,7 +116,12 @@ describe.each(driverKinds)('diagnosing failed OAuth exchanges on %s (database)',
     responses.push(events);
     return events
       .filter((event) => event.action === 'connector.oauth_failed' && event.entity_id === connectorId)
-      .map((event) => event.metadata);
+      .map((event) => {
+        // A system event on behalf of the user who started the flow.
+        const { userId, ...rest } = event.metadata as Record<string, unknown>;
+        expect(userId).toBe(owner);
+        return rest;
+      });
   }
 
   it.each([

@@ -7,9 +7,10 @@ import type { AuthUser } from '../../auth/jwt.js';
 import { decryptField, parseEncryptedRecord } from '../../crypto/envelope.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import { type Tx, withUserTransaction } from '../../db/tx.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { systemActor, userActor } from '../audit/entity-audit.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
 import { parseAuthConfig } from './auth-config.js';
+import { auditConnector } from './connector-audit.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { findConnector, findConnectorForUse, findSettings, saveTokens, updateConnector } from './connectors.store.js';
 import type { OAuthClient, TokenSet } from './oauth-client.js';
@@ -72,14 +73,15 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
     reason: string,
     status: number | undefined,
   ) {
-    await insertAuditEvent(deps.database.db, {
-      projectId: state.project_id,
-      actor: { type: 'user', id: state.user_id },
-      action: 'connector.oauth_failed',
-      entityType: 'connector',
-      entityId: state.connector_id,
-      metadata: { reason, ...(status !== undefined && { providerStatus: status }) },
-    }).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not audit failed oauth callback'));
+    // The callback is unauthenticated (anyone may replay a redirect): the system observed
+    // the failure, on behalf of the user who started the flow.
+    await auditConnector(
+      deps.database.db,
+      systemActor,
+      { id: state.connector_id, project_id: state.project_id },
+      'connector.oauth_failed',
+      { reason, userId: state.user_id, ...(status !== undefined && { providerStatus: status }) },
+    ).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not audit failed oauth callback'));
   }
 
   async function storeTokens(tx: Tx, connectorId: string, userId: string, tokens: TokenSet) {
@@ -102,13 +104,10 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
     });
     if (!saved) throw new AppError('CONFLICT', 'connector credentials changed during authorization');
     await updateConnector(tx, row.id, { authStatus: 'ready', statusMessage: null });
-    await insertAuditEvent(tx, {
-      projectId: row.project_id,
-      actor: { type: 'user', id: userId },
-      action: 'connector.oauth_authorized',
-      entityType: 'connector',
-      entityId: row.id,
-      metadata: { name: row.name, refreshToken: tokens.refreshToken !== undefined, expiresAt: tokens.expiresAt },
+    await auditConnector(tx, { type: 'user', id: userId }, row, 'connector.oauth_authorized', {
+      name: row.name,
+      refreshToken: tokens.refreshToken !== undefined,
+      expiresAt: tokens.expiresAt,
     });
   }
 
@@ -165,13 +164,9 @@ export function createOAuthFlow(deps: OAuthFlowDeps) {
           encryptionKeyId: sealed.keyId,
           expiresAt,
         });
-        await insertAuditEvent(tx, {
-          projectId: row.project_id,
-          actor: { type: 'user', id: user.id },
-          action: 'connector.oauth_started',
-          entityType: 'connector',
-          entityId: row.id,
-          metadata: { name: row.name, scopes: config.scopes },
+        await auditConnector(tx, userActor(user), row, 'connector.oauth_started', {
+          name: row.name,
+          scopes: config.scopes,
         });
       });
       return { authorizationUrl: url.href, expiresAt };

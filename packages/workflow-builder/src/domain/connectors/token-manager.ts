@@ -3,8 +3,9 @@ import type { Database } from '@wfb/core/db/driver.js';
 import { AppError, isAppError } from '@wfb/core/errors.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { systemActor } from '../audit/entity-audit.js';
 import { parseAuthConfig } from './auth-config.js';
+import { auditConnector } from './connector-audit.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { type ConnectorForUse, findConnectorForUse, saveTokens, updateConnector } from './connectors.store.js';
 import type { OAuthClient, TokenSet } from './oauth-client.js';
@@ -88,13 +89,9 @@ export function createTokenManager(deps: TokenManagerDeps) {
       const current = await findConnectorForUse(trx, row.id, { lock: true });
       if (!current || current.credentials_version !== row.credentials_version) return false;
       await updateConnector(trx, row.id, { authStatus: 'needs_reauth', statusMessage: message });
-      await insertAuditEvent(trx, {
-        projectId: row.project_id,
-        actor: { type: 'system', id: null },
-        action: 'connector.needs_reauth',
-        entityType: 'connector',
-        entityId: row.id,
-        metadata: { name: row.name, reason: 'invalid_grant' },
+      await auditConnector(trx, systemActor, row, 'connector.needs_reauth', {
+        name: row.name,
+        reason: 'invalid_grant',
       });
       return true;
     });

@@ -1,7 +1,8 @@
 import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { AuditActor } from '../audit/audit.store.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { systemActor } from '../audit/entity-audit.js';
+import { auditConnector } from './connector-audit.js';
 import { recordConnectorsUsed } from './connectors.store.js';
 
 /**
@@ -54,19 +55,13 @@ export function createUsageAudit(options: UsageAuditOptions) {
     const lastUsed = new Map<string, Date>();
     await options.database.db.transaction().execute(async (trx) => {
       for (const bucket of batch) {
-        await insertAuditEvent(trx, {
-          projectId: bucket.projectId,
-          actor: { type: 'system', id: null },
-          action: 'connector.used',
-          entityType: 'connector',
-          entityId: bucket.connectorId,
-          metadata: {
-            name: bucket.connectorName,
-            minute: new Date(bucket.minute).toISOString(),
-            calls: bucket.calls,
-            byActor: Object.fromEntries(bucket.byActor),
-            byOutcome: Object.fromEntries(bucket.byOutcome),
-          },
+        const connector = { id: bucket.connectorId, project_id: bucket.projectId };
+        await auditConnector(trx, systemActor, connector, 'connector.used', {
+          name: bucket.connectorName,
+          minute: new Date(bucket.minute).toISOString(),
+          calls: bucket.calls,
+          byActor: Object.fromEntries(bucket.byActor),
+          byOutcome: Object.fromEntries(bucket.byOutcome),
         });
         const previous = lastUsed.get(bucket.connectorId);
         if (!previous || previous < bucket.lastAt) lastUsed.set(bucket.connectorId, bucket.lastAt);

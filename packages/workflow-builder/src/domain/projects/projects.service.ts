@@ -4,7 +4,7 @@ import type { MemberRole } from '@wfb/core/db/schema.js';
 import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import { type Tx, withUserTransaction } from '../../db/tx.js';
-import { insertAuditEvent } from '../audit/audit.store.js';
+import { createEntityAudit, userActor } from '../audit/entity-audit.js';
 import { adminRoles, ownerRoles, readRoles, requireRole } from './project-access.js';
 import * as store from './projects.store.js';
 
@@ -26,9 +26,8 @@ const reservedNamespaces = new Set(['temporal-system']);
 
 type CreateProjectInput = { slug: string; name: string; temporalNamespace?: string | undefined };
 
-function actorOf(user: AuthUser) {
-  return { type: 'user' as const, id: user.id };
-}
+const auditProject = createEntityAudit('project', () => ({}));
+const auditMembership = createEntityAudit('project_member', () => ({}));
 
 export function createProjectService(deps: ProjectServiceDeps = {}) {
   const prefix = deps.namespacePrefix ?? 'wfb-';
@@ -80,13 +79,9 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
       throw fromDatabaseError(error, `a project with slug "${input.slug}" or namespace "${temporalNamespace}" exists`);
     }
     await store.insertMember(tx, { projectId: id, userId: user.id, role: 'owner' });
-    await insertAuditEvent(tx, {
-      projectId: id,
-      actor: actorOf(user),
-      action: 'project.created',
-      entityType: 'project',
-      entityId: id,
-      metadata: { slug: input.slug, temporalNamespace },
+    await auditProject(tx, userActor(user), { id, project_id: id }, 'project.created', {
+      slug: input.slug,
+      temporalNamespace,
     });
     return get(tx, user, id);
   }
@@ -117,27 +112,14 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
       await requireRole(tx, projectId, user.id, adminRoles);
       const project = await store.updateProjectName(tx, projectId, name);
       if (!project) throw new AppError('NOT_FOUND', 'project not found');
-      await insertAuditEvent(tx, {
-        projectId,
-        actor: actorOf(user),
-        action: 'project.renamed',
-        entityType: 'project',
-        entityId: projectId,
-        metadata: { name },
-      });
+      await auditProject(tx, userActor(user), { id: projectId, project_id: projectId }, 'project.renamed', { name });
       return project;
     },
 
     async remove(tx: Tx, user: AuthUser, projectId: string) {
       await requireRole(tx, projectId, user.id, ownerRoles);
-      await insertAuditEvent(tx, {
-        projectId,
-        actor: actorOf(user),
-        action: 'project.deleted',
-        entityType: 'project',
-        entityId: projectId,
-      });
       if (!(await store.deleteProject(tx, projectId))) throw new AppError('NOT_FOUND', 'project not found');
+      await auditProject(tx, userActor(user), { id: projectId, project_id: projectId }, 'project.deleted');
       return { id: projectId, deleted: true as const };
     },
 
@@ -182,8 +164,8 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
         if (myRole !== 'owner') throw new AppError('FORBIDDEN', 'only owners can remove an owner');
         await ensureAnotherOwner(tx, input.projectId);
       }
-      await auditMember(tx, user, input.projectId, 'member.removed', input.userId, { role: current });
       await store.deleteMember(tx, input.projectId, input.userId);
+      await auditMember(tx, user, input.projectId, 'member.removed', input.userId, { role: current });
       return { userId: input.userId, removed: true as const };
     },
   };
@@ -203,14 +185,7 @@ async function auditMember(
   memberId: string,
   metadata: Record<string, unknown>,
 ) {
-  await insertAuditEvent(tx, {
-    projectId,
-    actor: actorOf(user),
-    action,
-    entityType: 'project_member',
-    entityId: memberId,
-    metadata,
-  });
+  await auditMembership(tx, userActor(user), { id: memberId, project_id: projectId }, action, metadata);
 }
 
 export type ProjectService = ReturnType<typeof createProjectService>;

@@ -3,7 +3,7 @@ import type { HttpMethod } from '@wfb/core/db/schema.services.js';
 import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
-import { createEntityAudit } from '../audit/entity-audit.js';
+import { createEntityAudit, userActor } from '../audit/entity-audit.js';
 import { adminRoles, readRoles, requireRole } from '../projects/project-access.js';
 import { findProject } from '../projects/projects.store.js';
 import { findServiceInterface } from '../service-interfaces/service-interfaces.store.js';
@@ -119,7 +119,7 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
           throw fromDatabaseError(error);
         }
         if (row) {
-          await audit(tx, user, row, 'public_interface.created', { hashAttempts: attempt + 1 });
+          await audit(tx, userActor(user), row, 'public_interface.created', { hashAttempts: attempt + 1 });
           return toView(row);
         }
       }
@@ -150,7 +150,7 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
         ...(input.description !== undefined && { description: input.description }),
       });
       if (!row) throw new AppError('NOT_FOUND', 'public interface not found');
-      await audit(tx, user, row, 'public_interface.updated', {
+      await audit(tx, userActor(user), row, 'public_interface.updated', {
         changed: Object.keys(input).filter((field) => field !== 'id'),
       });
       return toView(row);
@@ -159,9 +159,9 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
     async remove(tx: Tx, user: AuthUser, id: string) {
       const row = await loadOwned(tx, user, id, adminRoles);
       const scopedKeysDeleted = await store.countScopedKeys(tx, row.id);
-      await audit(tx, user, row, 'public_interface.deleted', { scopedKeysDeleted });
       if (!(await store.deletePublicInterface(tx, row.id)))
         throw new AppError('NOT_FOUND', 'public interface not found');
+      await audit(tx, userActor(user), row, 'public_interface.deleted', { scopedKeysDeleted });
       return { id: row.id, deleted: true as const, scopedKeysDeleted };
     },
 

@@ -5,7 +5,7 @@ import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { SchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
-import { createEntityAudit } from '../audit/entity-audit.js';
+import { createEntityAudit, userActor } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from '../workflows/publish-guard.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
@@ -127,7 +127,7 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
       } catch (error) {
         throw fromDatabaseError(error, `service "${service.name}" already has an interface named "${input.name}"`);
       }
-      await audit(tx, user, row, 'service_interface.created', { callableName: row.callable_name });
+      await audit(tx, userActor(user), row, 'service_interface.created', { callableName: row.callable_name });
       return toView(row);
     },
 
@@ -162,7 +162,7 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
       });
       if (!row) throw new AppError('NOT_FOUND', 'service interface not found');
       const changed = Object.keys(input).filter((field) => field !== 'id');
-      await audit(tx, user, row, 'service_interface.updated', { changed });
+      await audit(tx, userActor(user), row, 'service_interface.updated', { changed });
       return toView(row);
     },
 
@@ -170,10 +170,10 @@ export function createServiceInterfaceService(deps: { schemas: SchemaCompiler })
       const { row, role } = await loadOwned(tx, user, id, writeRoles);
       const publicInterfaces = await store.countPublicInterfaces(tx, row.id);
       requirePublisherRole(role, publicInterfaces, 'deleting this interface');
-      await audit(tx, user, row, 'service_interface.deleted', { publicInterfaces });
       if (!(await store.deleteServiceInterface(tx, row.id))) {
         throw new AppError('NOT_FOUND', 'service interface not found');
       }
+      await audit(tx, userActor(user), row, 'service_interface.deleted', { publicInterfaces });
       return { id: row.id, deleted: true as const };
     },
   };

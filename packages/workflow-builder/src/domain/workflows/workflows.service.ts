@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, fromDatabaseError } from '@wfb/core/errors.js';
 import type { AuthUser } from '../../auth/jwt.js';
 import type { Tx } from '../../db/tx.js';
-import { createEntityAudit } from '../audit/entity-audit.js';
+import { createEntityAudit, userActor } from '../audit/entity-audit.js';
 import { readRoles, requireRole, writeRoles } from '../projects/project-access.js';
 import { requirePublisherRole } from './publish-guard.js';
 import * as store from './workflows.store.js';
@@ -100,7 +100,10 @@ export function createWorkflowService() {
       } catch (error) {
         throw fromDatabaseError(error, conflict(input.name));
       }
-      await audit(tx, user, row, 'service.created', { workflowType: row.workflow_type, taskQueue: row.task_queue });
+      await audit(tx, userActor(user), row, 'service.created', {
+        workflowType: row.workflow_type,
+        taskQueue: row.task_queue,
+      });
       return toView(row);
     },
 
@@ -139,7 +142,7 @@ export function createWorkflowService() {
       });
       if (!row) throw new AppError('NOT_FOUND', 'service not found');
       const changed = Object.keys(input).filter((field) => field !== 'id');
-      await audit(tx, user, row, 'service.updated', { changed });
+      await audit(tx, userActor(user), row, 'service.updated', { changed });
       return toView(row);
     },
 
@@ -147,8 +150,8 @@ export function createWorkflowService() {
       const { row, role } = await loadOwned(tx, user, id, writeRoles);
       const publishedRoutes = await store.countPublishedRoutes(tx, row.id);
       requirePublisherRole(role, publishedRoutes, 'deleting this service');
-      await audit(tx, user, row, 'service.deleted', { publishedRoutes });
       if (!(await store.deleteWorkflow(tx, row.id))) throw new AppError('NOT_FOUND', 'service not found');
+      await audit(tx, userActor(user), row, 'service.deleted', { publishedRoutes });
       return { id: row.id, deleted: true as const };
     },
   };
