@@ -6,12 +6,13 @@ import { createTokenVerifier } from './auth/jwt.js';
 import { openAppDatabase } from './db/app-database.js';
 import { createKeyVerifier, type KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { assertStoredKeysInRing, resolveKeyRing } from './domain/connectors/encryption-keys.js';
-import { publicBaseUrlOf } from './domain/workflows/services.module.js';
 import type { Env } from './env.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
+import { connectorRouteSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
 import { createTemporalClients, type TemporalClients } from './temporal/temporal-clients.js';
 
 /** Secrets that production must be given and local runs may generate (see env.ts). */
@@ -40,6 +41,8 @@ export interface App {
   gateway: Gateway;
   temporal: TemporalClients | undefined;
   secrets: ResolvedSecrets;
+  /** See publicBaseUrlOf in settings.ts. */
+  publicBaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -48,7 +51,23 @@ export interface AppOverrides {
   clock?: () => Date;
 }
 
-/** Composition root shared by `main.ts`, the dev command and the tests: env → db → temporal → server. */
+/**
+ * Something the app starts after the database is open and stops before it closes. Parts
+ * start in list order and stop in reverse, so the order of the list is the shutdown order.
+ */
+export interface AppPart {
+  name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void>;
+}
+
+async function stopAll(parts: readonly AppPart[], logger: Logger): Promise<void> {
+  for (const part of [...parts].reverse()) {
+    await part.stop().catch((error: unknown) => logger.error({ err: error, part: part.name }, 'stopping failed'));
+  }
+}
+
+/** Composition root shared by `main.ts`, the dev command and the tests: env → db → temporal → parts → server. */
 export async function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
   const secrets = resolveSecrets(env);
   const keyRing = resolveKeyRing(env);
@@ -56,13 +75,16 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
   const database =
     overrides.database ?? (await openAppDatabase(env, { poolSize: env.DATABASE_POOL_SIZE, logger, migrate: true }));
   const ownsDatabase = !overrides.database;
+  const started: AppPart[] = [];
   try {
     await assertStoredKeysInRing(database.db, keyRing);
+    const metrics = createMetrics();
+    const publicBaseUrl = publicBaseUrlOf(env);
     const temporal = env.TEMPORAL_ADDRESS
       ? createTemporalClients({ address: env.TEMPORAL_ADDRESS, logger })
       : undefined;
     const services = createServices({
-      env,
+      settings: serviceSettingsOf(env),
       logger,
       database,
       temporal,
@@ -72,7 +94,6 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       ...(overrides.clock && { clock: overrides.clock }),
       keyRing,
     });
-    services.connectorRuntime.start();
     const keyVerifier = createKeyVerifier({
       database,
       pepper: secrets.apiKeyPepper,
@@ -81,20 +102,33 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       cacheSize: env.API_KEY_CACHE_SIZE,
       cacheTtlMs: env.API_KEY_CACHE_TTL_MS,
     });
-    await keyVerifier.start();
     const gateway = createGateway({
       database,
       logger,
       keyVerifier,
       temporal,
-      publicBaseUrl: publicBaseUrlOf(env),
+      metrics,
+      publicBaseUrl,
       deadlineMs: env.GATEWAY_DEADLINE_MS,
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       retryAfterSeconds: env.GATEWAY_RETRY_AFTER_SECONDS,
       routeRefreshIntervalMs: env.GATEWAY_ROUTE_REFRESH_MS,
       metricsToken: env.METRICS_TOKEN,
     });
-    await gateway.start();
+    const parts: AppPart[] = [
+      { name: 'temporal', start: () => undefined, stop: async () => temporal?.close() },
+      {
+        name: 'connectors',
+        start: () => services.connectorRuntime.start(),
+        stop: () => services.connectorRuntime.close(),
+      },
+      { name: 'key-verifier', start: () => keyVerifier.start(), stop: () => keyVerifier.stop() },
+      { name: 'gateway', start: () => gateway.start(), stop: () => gateway.stop() },
+    ];
+    for (const part of parts) {
+      await part.start();
+      started.push(part);
+    }
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
     if (temporal) readiness.push({ name: 'temporal', check: () => temporal.ping() });
     const verifyToken = createTokenVerifier({
@@ -112,7 +146,14 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       keyAuth: gateway.keyAuth,
       trustProxy: env.TRUST_PROXY,
       plugins: [
-        ...createConnectorPlugins({ env, database, services, verifyToken, keyVerifier, keyAuth: gateway.keyAuth }),
+        ...createConnectorPlugins({
+          settings: connectorRouteSettingsOf(env),
+          database,
+          services,
+          verifyToken,
+          keyVerifier,
+          keyAuth: gateway.keyAuth,
+        }),
         ...gateway.plugins,
       ],
     });
@@ -124,16 +165,15 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       gateway,
       temporal,
       secrets,
+      publicBaseUrl,
       async close() {
         await server.close();
-        await gateway.stop();
-        await keyVerifier.stop();
-        await services.connectorRuntime.close();
-        await temporal?.close();
+        await stopAll(started, logger);
         if (ownsDatabase) await database.close();
       },
     };
   } catch (error) {
+    await stopAll(started, logger);
     if (ownsDatabase) await database.close();
     throw error;
   }

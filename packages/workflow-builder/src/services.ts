@@ -6,12 +6,12 @@ import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createConnectorModule } from './domain/connectors/connectors.module.js';
 import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 import { createServicesModule } from './domain/workflows/services.module.js';
-import type { Env } from './env.js';
+import type { ServiceSettings } from './settings.js';
 import type { TemporalClients } from './temporal/temporal-clients.js';
 
 /** Every service the routers reach through `ctx.services`; built once in the composition root. */
 export interface ServiceDeps {
-  env: Env;
+  settings: ServiceSettings;
   logger: Logger;
   database: Database;
   temporal: TemporalClients | undefined;
@@ -28,8 +28,8 @@ export function createServices(deps: ServiceDeps) {
     projects: createProjectService({
       database: deps.database,
       namespaces: deps.namespaces,
-      namespacePrefix: deps.env.TEMPORAL_NAMESPACE_PREFIX,
-      allowedNamespaces: deps.env.TEMPORAL_ALLOWED_NAMESPACES,
+      namespacePrefix: deps.settings.namespacePrefix,
+      allowedNamespaces: deps.settings.allowedNamespaces,
     }),
     apiKeys: createApiKeyService({
       pepper: deps.apiKeyPepper,
@@ -37,13 +37,13 @@ export function createServices(deps: ServiceDeps) {
       ...(deps.clock && { clock: deps.clock }),
     }),
     ...createConnectorModule({
-      env: deps.env,
+      settings: deps.settings.connectors,
       logger: deps.logger,
       database: deps.database,
       keyRing: deps.keyRing,
       ...(deps.clock && { clock: deps.clock }),
     }),
-    ...createServicesModule({ env: deps.env }),
+    ...createServicesModule({ publicBaseUrl: deps.settings.publicBaseUrl }),
   };
 }
 

@@ -53,10 +53,8 @@ async function main(): Promise<void> {
     );
     closers.push(() => app.close());
     await app.server.listen({ host: env.HOST, port: env.PORT });
-    const address0 = app.server.server.address();
-    const port = address0 && typeof address0 === 'object' ? address0.port : env.PORT;
-    const baseUrl = env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${port}`;
-    const demo = await seedDemo({ app, userId: devUserId, baseUrl });
+    const baseUrl = app.publicBaseUrl;
+    const demo = await seedDemo({ app, userId: devUserId });
     const token = app.secrets.jwtSecret
       ? await mintToken({ secret: app.secrets.jwtSecret, userId: devUserId, expiresInSeconds: 7 * 24 * 3600 })
       : undefined;

@@ -3,13 +3,8 @@ import { AppError } from '@wfb/core/errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type AuthUser, InvalidTokenError, type TokenVerifier } from '../auth/jwt.js';
-import { withUserTransaction } from '../db/tx.js';
 import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
-import type { AuditActor } from '../domain/audit/audit.store.js';
 import { credentialAndFramingHeaders } from '../domain/connectors/authorized-fetch.js';
-import { findConnector } from '../domain/connectors/connectors.store.js';
-import { requireRole, writeRoles } from '../domain/projects/project-access.js';
-import type { Env } from '../env.js';
 import {
   createKeyAuthHook,
   defaultKeyRateLimitPerMinute,
@@ -19,6 +14,7 @@ import {
 import { createRateLimiter } from '../gateway/rate-limiter.js';
 import { sendProblem } from '../http/problem.js';
 import type { Services } from '../services.js';
+import type { ConnectorRouteSettings } from '../settings.js';
 
 /**
  * HTTP routes of the connectors area, registered through buildServer's `plugins`:
@@ -31,7 +27,7 @@ import type { Services } from '../services.js';
  *   user (CONNECTOR_PROXY_USER_RATE_PER_MINUTE); the connector must belong to that project.
  */
 export interface ConnectorPluginDeps {
-  env: Env;
+  settings: ConnectorRouteSettings;
   database: Database;
   services: Services;
   verifyToken: TokenVerifier;
@@ -76,7 +72,7 @@ async function registerOAuthCallback(app: FastifyInstance, deps: ConnectorPlugin
   app.get('/oauth/callback', { logLevel: 'warn' }, async (request, reply) => {
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const result = await deps.services.oauthFlow.callback(new URLSearchParams(query));
-    const resultUrl = deps.env.OAUTH_RESULT_URL;
+    const resultUrl = deps.settings.oauthResultUrl;
     if (!resultUrl) return reply.code(result.status === 'success' ? 200 : 400).send(result);
     const target = new URL(resultUrl);
     target.searchParams.set('status', result.status);
@@ -100,7 +96,7 @@ async function registerProxy(app: FastifyInstance, deps: ConnectorPluginDeps) {
     // Members get a limiter of their own, so a user's budget never shares an entry with a key's.
     // RateBucket has no 'user' scope: 'key' is only a label inside this instance, never shown.
     const userLimiter = createRateLimiter();
-    const userPerMinute = deps.env.CONNECTOR_PROXY_USER_RATE_PER_MINUTE;
+    const userPerMinute = deps.settings.proxyUserRatePerMinute;
     proxy.addHook('onRequest', async (request, reply) => {
       if (request.headers['x-api-key'] !== undefined) return keyAuth(request, reply);
       const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
@@ -125,28 +121,16 @@ async function registerProxy(app: FastifyInstance, deps: ConnectorPluginDeps) {
   });
 }
 
-async function authorize(deps: ConnectorPluginDeps, request: FastifyRequest, connectorId: string) {
-  const key = request.apiKey;
-  if (key) {
-    if (key.publicInterfaceId)
-      throw new AppError('FORBIDDEN', 'a key scoped to one public interface cannot use connectors');
-    return { projectId: key.projectId, actor: { type: 'api_key', id: key.id } satisfies AuditActor };
-  }
-  const user = request.proxyUser;
-  if (!user) throw new AppError('UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
-  const projectId = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
-    const row = await findConnector(tx, connectorId);
-    if (!row) throw new AppError('NOT_FOUND', 'connector not found');
-    await requireRole(tx, row.project_id, user.id, writeRoles);
-    return row.project_id;
-  });
-  return { projectId, actor: { type: 'user', id: user.id } satisfies AuditActor };
-}
-
 async function proxyRequest(deps: ConnectorPluginDeps, request: FastifyRequest, reply: FastifyReply) {
   const { connectorId } = request.params as { connectorId: string };
   if (!uuid.safeParse(connectorId).success) throw new AppError('NOT_FOUND', 'connector not found');
-  const { projectId, actor } = await authorize(deps, request, connectorId);
+  const caller = request.apiKey
+    ? ({ kind: 'api_key', key: request.apiKey } as const)
+    : request.proxyUser
+      ? ({ kind: 'user', user: request.proxyUser } as const)
+      : undefined;
+  if (!caller) throw new AppError('UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
+  const { projectId, actor } = await deps.services.connectorCalls.authorizeProxyCall(caller, connectorId);
   const prefix = `/api/proxy/${connectorId}`;
   const rest = request.url.slice(prefix.length);
   const path = rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest;

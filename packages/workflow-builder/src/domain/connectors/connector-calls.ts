@@ -5,12 +5,13 @@ import type { AuthUser } from '../../auth/jwt.js';
 import { withUserTransaction } from '../../db/tx.js';
 import type { SafeResponse } from '../../net/safe-fetch.js';
 import { UpstreamUnreachableError } from '../../net/upstream-unreachable.js';
+import type { VerifiedKey } from '../api-keys/key-verifier.js';
 import type { AuditActor } from '../audit/audit.store.js';
 import { userActor } from '../audit/entity-audit.js';
 import { requireRole, writeRoles } from '../projects/project-access.js';
 import type { AuthorizedFetch, OutboundRequest } from './authorized-fetch.js';
 import { auditConnector } from './connector-audit.js';
-import { findConnectorForUse, recordTestResult } from './connectors.store.js';
+import { findConnector, findConnectorForUse, recordTestResult } from './connectors.store.js';
 import { OAuthProviderError } from './oauth-failure.js';
 import type { UsageAudit } from './usage-audit.js';
 
@@ -36,6 +37,11 @@ export interface TestResult {
   error: { code: string; message: string; kind: string | null } | null;
 }
 
+/** Who asks the proxy to call a connector: a project API key, or a signed-in member. */
+export type ProxyCaller =
+  | { kind: 'api_key'; key: Pick<VerifiedKey, 'id' | 'projectId' | 'publicInterfaceId'> }
+  | { kind: 'user'; user: AuthUser };
+
 export function createConnectorCalls(deps: ConnectorCallsDeps) {
   const testLimiter = new RateLimiterMemory({ points: deps.testsPerMinutePerUser, duration: 60 });
 
@@ -56,6 +62,32 @@ export function createConnectorCalls(deps: ConnectorCallsDeps) {
   }
 
   return {
+    /**
+     * Which project a proxy call acts for, and as whom: a key acts for its own project (a
+     * key scoped to one public interface may not use connectors); a member needs write
+     * access to the connector's project. The connector itself is resolved within that
+     * project by `callForProject`.
+     */
+    async authorizeProxyCall(
+      caller: ProxyCaller,
+      connectorId: string,
+    ): Promise<{ projectId: string; actor: AuditActor }> {
+      if (caller.kind === 'api_key') {
+        if (caller.key.publicInterfaceId) {
+          throw new AppError('FORBIDDEN', 'a key scoped to one public interface cannot use connectors');
+        }
+        return { projectId: caller.key.projectId, actor: { type: 'api_key', id: caller.key.id } };
+      }
+      const { user } = caller;
+      const projectId = await withUserTransaction(deps.database.db, user.claims, async (tx) => {
+        const row = await findConnector(tx, connectorId);
+        if (!row) throw new AppError('NOT_FOUND', 'connector not found');
+        await requireRole(tx, row.project_id, user.id, writeRoles);
+        return row.project_id;
+      });
+      return { projectId, actor: userActor(user) };
+    },
+
     /** Calls the connector's test path and records status, latency and `last_tested_at`. */
     async test(user: AuthUser, connectorId: string): Promise<TestResult> {
       const connector = await withUserTransaction(deps.database.db, user.claims, async (tx) => {

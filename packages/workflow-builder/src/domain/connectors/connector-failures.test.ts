@@ -6,6 +6,7 @@ import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.j
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
 import { startLocalServer } from '../../net/testing/local-server.js';
+import { connectorSettingsOf } from '../../settings.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, oldKey } from './testing/fixtures.js';
 
@@ -78,7 +79,7 @@ describe.each(driverKinds)('unreachable upstreams on %s (database)', (kind) => {
 
   it('records a name that does not resolve (injected resolver) with kind dns', async () => {
     const module = createConnectorModule({
-      env: parseEnv({ NODE_ENV: 'test', ...connectorEnv() }),
+      settings: connectorSettingsOf(parseEnv({ NODE_ENV: 'test', ...connectorEnv() })),
       logger: createLogger({ level: 'silent' }),
       database: testApp.app.database,
       keyRing: createKeyRing(oldKey),

@@ -1,9 +1,9 @@
 import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
-import type { Env } from '../../env.js';
 import { createIpPolicy } from '../../net/ip-policy.js';
 import { createSafeDispatcher, type ResolveHost } from '../../net/safe-dispatcher.js';
+import type { ConnectorSettings } from '../../settings.js';
 import { createAuthorizedFetch } from './authorized-fetch.js';
 import { createConnectorCalls } from './connector-calls.js';
 import { createConnectorService } from './connectors.service.js';
@@ -20,7 +20,7 @@ import { createUsageAudit } from './usage-audit.js';
  * the timers and sockets.
  */
 export interface ConnectorModuleDeps {
-  env: Env;
+  settings: ConnectorSettings;
   logger: Logger;
   database: Database;
   keyRing: KeyRing;
@@ -32,9 +32,9 @@ export interface ConnectorModuleDeps {
 }
 
 export function createConnectorModule(deps: ConnectorModuleDeps) {
-  const allowInsecureHttp = deps.env.NODE_ENV !== 'production';
+  const { allowInsecureHttp } = deps.settings;
   const dispatcher = createSafeDispatcher({
-    policy: createIpPolicy({ allowCidrs: deps.env.OUTBOUND_ALLOW_CIDRS }),
+    policy: createIpPolicy({ allowCidrs: deps.settings.outboundAllowCidrs }),
     ...(deps.resolveHost && { lookup: deps.resolveHost }),
   });
   const clockDeps = deps.clock ? { clock: deps.clock } : {};
@@ -54,14 +54,13 @@ export function createConnectorModule(deps: ConnectorModuleDeps) {
     ...clockDeps,
     ...(deps.oauthStatePurgeIntervalMs !== undefined && { intervalMs: deps.oauthStatePurgeIntervalMs }),
   });
-  const publicBaseUrl = (deps.env.PUBLIC_BASE_URL ?? `http://${deps.env.HOST}:${deps.env.PORT}`).replace(/\/+$/, '');
   return {
     connectors: createConnectorService({ ring: deps.keyRing, allowInsecureHttp }),
     connectorCalls: createConnectorCalls({
       database: deps.database,
       authorizedFetch,
       usage,
-      testsPerMinutePerUser: deps.env.CONNECTOR_TEST_RATE_PER_MINUTE,
+      testsPerMinutePerUser: deps.settings.testsPerMinutePerUser,
       ...clockDeps,
     }),
     oauthFlow: createOAuthFlow({
@@ -69,7 +68,7 @@ export function createConnectorModule(deps: ConnectorModuleDeps) {
       ring: deps.keyRing,
       oauth,
       logger: deps.logger,
-      redirectUri: `${publicBaseUrl}/oauth/callback`,
+      redirectUri: `${deps.settings.publicBaseUrl}/oauth/callback`,
       ...clockDeps,
     }),
     connectorRuntime: {

@@ -7,6 +7,7 @@ import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
+import { connectorSettingsOf } from '../../settings.js';
 import { createConnectorModule } from './connectors.module.js';
 import { createOAuthStatePurge } from './oauth-state-purge.js';
 import { connectorEnv, oldKey } from './testing/fixtures.js';
@@ -71,7 +72,7 @@ describe.each(driverKinds)('purging stale OAuth states on %s (database)', (kind)
     // 25 minutes on: the abandoned attempts expired 15 minutes ago, past the extra TTL.
     let offsetMs = 25 * minute;
     const module = createConnectorModule({
-      env: parseEnv({ NODE_ENV: 'test', ...env }),
+      settings: connectorSettingsOf(parseEnv({ NODE_ENV: 'test', ...env })),
       logger: createLogger({ level: 'silent' }),
       database: testApp.app.database,
       keyRing: createKeyRing(oldKey),

@@ -6,6 +6,7 @@ import { driverKinds } from '../../../test/databases.js';
 import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
+import { connectorSettingsOf } from '../../settings.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, dumpPublicTables, expectNoSecrets, oldKey } from './testing/fixtures.js';
 import { createOAuthHarness, redirectUri, resultUrl } from './testing/oauth-harness.js';
@@ -125,7 +126,7 @@ describe.each(driverKinds)('OAuth connectors against oidc-provider on %s (databa
     const before = await storedSecrets(connector.id);
     await expireToken(connector.id);
     const other = createConnectorModule({
-      env: parseEnv({ NODE_ENV: 'test', ...env }),
+      settings: connectorSettingsOf(parseEnv({ NODE_ENV: 'test', ...env })),
       logger: createLogger({ level: 'silent' }),
       database: testApp.app.database,
       keyRing: ring,

@@ -8,6 +8,7 @@ import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.j
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { parseEnv } from '../../env.js';
 import { type LocalServer, startLocalServer } from '../../net/testing/local-server.js';
+import { connectorSettingsOf } from '../../settings.js';
 import { openSecrets } from './connector-secrets.js';
 import { createConnectorModule } from './connectors.module.js';
 import { connectorEnv, oldKey } from './testing/fixtures.js';
@@ -144,7 +145,7 @@ describe.each(driverKinds)('token refresh without a held transaction on %s (data
   it('makes a second instance wait for the lease holder instead of calling the provider', async () => {
     const created = await connector('two-instances');
     const other = createConnectorModule({
-      env: parseEnv({ NODE_ENV: 'test', ...connectorEnv() }),
+      settings: connectorSettingsOf(parseEnv({ NODE_ENV: 'test', ...connectorEnv() })),
       logger: createLogger({ level: 'silent' }),
       database: testApp.app.database,
       keyRing: ring,
