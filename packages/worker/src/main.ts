@@ -1,7 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { createLogger } from '@wfb/core/logger.js';
 import { loadWorkerEnv, WorkerEnvError } from './env.js';
-import { runWorkers } from './run-workers.js';
+import { runExampleWorkers } from './examples/run-examples.js';
 import { toTemporalLogger } from './temporal-logger.js';
 
 /**
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: env.LOG_LEVEL });
   Runtime.install({ logger: toTemporalLogger(logger.child({ component: 'temporal' })), shutdownSignals: [] });
 
-  const workers = await runWorkers({
+  const workers = await runExampleWorkers({
     address: env.TEMPORAL_ADDRESS,
     namespaces: env.TEMPORAL_NAMESPACES,
     taskQueue: env.TASK_QUEUE,

@@ -1,20 +1,22 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '@wfb/core/logger.js';
-import * as activities from './examples/activities.js';
 import { toTemporalLogger } from './temporal-logger.js';
 
 /**
- * Runs the example services: one connection, one sandbox bundle, and one Worker per
- * namespace on the same task queue. main.ts, the dev command and tests share this so
- * they all exercise exactly the production wiring.
+ * Runs Temporal workers: one connection, one sandbox bundle, and one Worker per namespace
+ * on the same task queue. What runs is injected (workflow module, activities built by a
+ * factory from their dependencies, Nexus service handlers), so main.ts, the dev command
+ * and tests share the production wiring and only choose its contents.
  */
 export interface RunWorkersOptions {
   address: string;
   namespaces: readonly string[];
   taskQueue: string;
   logger: Logger;
+  /** The module that exports every workflow function (bundled for the sandbox once). */
+  workflowsPath: string;
+  activities?: WorkerOptions['activities'];
+  nexusServices?: WorkerOptions['nexusServices'];
 }
 
 export interface RunningWorkers {
@@ -23,11 +25,6 @@ export interface RunningWorkers {
   /** Settles when all workers have stopped; rejects if any of them failed. */
   done: Promise<void>;
 }
-
-// Same extension as this module, so it works from .ts under tsx/vitest and from built .js.
-const workflowsPath = fileURLToPath(
-  new URL(`./examples/workflows${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
-);
 
 const shutdownGraceTime = '5 seconds';
 
@@ -49,7 +46,7 @@ async function assertNamespacesExist(connection: NativeConnection, namespaces: r
 }
 
 export async function runWorkers(options: RunWorkersOptions): Promise<RunningWorkers> {
-  const { address, namespaces, taskQueue, logger } = options;
+  const { address, namespaces, taskQueue, logger, workflowsPath } = options;
   if (namespaces.length === 0) throw new Error('runWorkers needs at least one namespace');
 
   const connection = await NativeConnection.connect({ address });
@@ -63,7 +60,15 @@ export async function runWorkers(options: RunWorkersOptions): Promise<RunningWor
     });
     workers = await Promise.all(
       namespaces.map((namespace) =>
-        Worker.create({ connection, namespace, taskQueue, workflowBundle, activities, shutdownGraceTime }),
+        Worker.create({
+          connection,
+          namespace,
+          taskQueue,
+          workflowBundle,
+          shutdownGraceTime,
+          ...(options.activities && { activities: options.activities }),
+          ...(options.nexusServices && { nexusServices: options.nexusServices }),
+        }),
       ),
     );
   } catch (error) {

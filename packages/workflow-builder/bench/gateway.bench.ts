@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDatabase } from '@wfb/core/db/driver.js';
 import { createLogger } from '@wfb/core/logger.js';
 import { getOrderQuery } from '@wfb/worker/examples/orders.contract.js';
-import { runWorkers } from '@wfb/worker/run-workers.js';
+import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
 import { startTemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -102,7 +102,7 @@ function row(label: string, summary: LatencySummary): string {
 async function main() {
   const logger = createLogger({ level: 'silent' });
   const server = await startTemporalDevServer({ namespaces: [namespace] });
-  const workers = await runWorkers({
+  const workers = await runExampleWorkers({
     address: server.address,
     namespaces: [namespace],
     taskQueue,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@wfb/core/logger.js';
-import { type RunningWorkers, runWorkers } from '@wfb/worker/run-workers.js';
+import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
+import type { RunningWorkers } from '@wfb/worker/run-workers.js';
 import type { TemporalTestNamespace } from '@wfb/worker/testing/temporal-test-context.js';
 import { type DemoSeed, seedDemo } from '../src/dev/demo-seed.js';
 import type { DriverKind } from './databases.js';
@@ -41,7 +42,7 @@ export interface GatewayHarness {
 const testNamespaces: TemporalTestNamespace[] = ['wfb-test-a', 'wfb-test-b'];
 
 export function startExampleWorkers(address: string, taskQueue: string): Promise<RunningWorkers> {
-  return runWorkers({
+  return runExampleWorkers({
     address,
     namespaces: testNamespaces,
     taskQueue,

@@ -13,10 +13,20 @@ const unitPriceCents: Record<string, number> = {
 
 const defaultUnitPriceCents = 500;
 
-export async function priceOrder(items: OrderItem[]): Promise<number> {
-  const cents = items.reduce(
-    (sum, item) => sum + (unitPriceCents[item.sku] ?? defaultUnitPriceCents) * item.quantity,
-    0,
-  );
-  return cents / 100;
+export interface ExampleActivityDeps {
+  /** Price of one unit in cents; a real deployment would ask a catalogue service. */
+  unitPrice?: (sku: string) => number;
 }
+
+/** Activities are built from their dependencies, so tests and deployments choose them. */
+export function createExampleActivities(deps: ExampleActivityDeps = {}) {
+  const unitPrice = deps.unitPrice ?? ((sku: string) => unitPriceCents[sku] ?? defaultUnitPriceCents);
+  return {
+    async priceOrder(items: OrderItem[]): Promise<number> {
+      const cents = items.reduce((sum, item) => sum + unitPrice(item.sku) * item.quantity, 0);
+      return cents / 100;
+    },
+  };
+}
+
+export type ExampleActivities = ReturnType<typeof createExampleActivities>;

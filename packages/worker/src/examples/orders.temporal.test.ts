@@ -3,7 +3,7 @@ import { Client, Connection, type WorkflowHandle, WorkflowUpdateFailedError } fr
 import { ApplicationFailure } from '@temporalio/common';
 import { createLogger } from '@wfb/core/logger.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type RunningWorkers, runWorkers } from '../run-workers.js';
+import type { RunningWorkers } from '../run-workers.js';
 import type { TemporalTestNamespace } from '../testing/temporal-test-context.js';
 import { type GreeterInput, greeterWorkflowType } from './greeter.contract.js';
 import {
@@ -20,6 +20,7 @@ import {
   type ShippingAddress,
   setShippingAddressUpdate,
 } from './orders.contract.js';
+import { runExampleWorkers } from './run-examples.js';
 
 // Needs the real Temporal dev server started by vitest.global-setup.ts (or TEMPORAL_ADDRESS).
 const namespace: TemporalTestNamespace = 'wfb-test-a';
@@ -56,7 +57,7 @@ async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('example workflows against a real Temporal dev server', () => {
   beforeAll(async () => {
     const address = inject('temporalAddress');
-    workers = await runWorkers({
+    workers = await runExampleWorkers({
       address,
       namespaces: [namespace],
       taskQueue,

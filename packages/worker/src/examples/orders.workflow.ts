@@ -8,7 +8,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from './activities.js';
+import type { ExampleActivities } from './activities.js';
 import {
   addItemSignal,
   approveUpdate,
@@ -30,7 +30,7 @@ import {
  * and dropped; updates have validators so the caller learns synchronously why a change was
  * refused, and a refused update leaves no trace in history.
  */
-const { priceOrder } = proxyActivities<typeof activities>({ startToCloseTimeout: '10 seconds' });
+const { priceOrder } = proxyActivities<ExampleActivities>({ startToCloseTimeout: '10 seconds' });
 
 function invalidState(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: orderFailureTypes.invalidState, message, nonRetryable: true });

@@ -1,5 +1,5 @@
 import { createLogger } from '@wfb/core/logger.js';
-import { runWorkers } from '@wfb/worker/run-workers.js';
+import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import { createApp } from '../app.js';
 import { mintToken } from '../auth/jwt.js';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       address = server.address;
       logger.info({ address, startupMs: server.startupMs }, 'Temporal dev server ready');
     }
-    const workers = await runWorkers({
+    const workers = await runExampleWorkers({
       address,
       namespaces: [demoDefaults.namespace],
       taskQueue: demoDefaults.taskQueue,
