@@ -4,6 +4,7 @@ import { AppError } from '@wfb/core/errors.js';
 import type { Logger } from '@wfb/core/logger.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { type AppRouter, appRouter } from './app-router.js';
+import { bearerToken } from './auth/bearer.js';
 import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
@@ -35,12 +36,11 @@ export interface ServerDeps {
 }
 
 async function userFromRequest(request: FastifyRequest, verifyToken: TokenVerifier) {
-  const header = request.headers.authorization;
-  if (!header) return { user: undefined, authError: undefined };
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) return { user: undefined, authError: 'authorization header must be "Bearer <token>"' };
+  const token = bearerToken(request.headers.authorization || undefined);
+  if (token === undefined) return { user: undefined, authError: undefined };
+  if (token === null) return { user: undefined, authError: 'authorization header must be "Bearer <token>"' };
   try {
-    return { user: await verifyToken(match[1]), authError: undefined };
+    return { user: await verifyToken(token), authError: undefined };
   } catch (error) {
     if (error instanceof InvalidTokenError) return { user: undefined, authError: error.message };
     throw error;

@@ -4,7 +4,14 @@ import { matchPath, splitRequestPath } from '../domain/public-interfaces/route-p
 import { sendProblem } from '../http/problem.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseGatewayUrl } from './gateway-request.js';
-import { apiKeyHeader, keyBucket, rejectKey, sendRateLimited, setRateLimitHeaders } from './key-auth.js';
+import {
+  type KeyCheck,
+  keyBucket,
+  keyInScope,
+  sendRateLimited,
+  setRateLimitHeaders,
+  verifyRequestKey,
+} from './key-auth.js';
 import type { RateBucket, RateDecision, RateLimiter } from './rate-limiter.js';
 import type { Route, RouteTable } from './route-table.js';
 
@@ -55,17 +62,26 @@ function tighter(first: RateDecision, second: RateDecision): RateDecision {
  * quota, not database round trips; charging every such 404 alike keeps the headers from
  * telling a foreign hash from an unknown one.
  */
+/** The key check of gateway routes: the gateway's limiter, budgets and metrics. */
+export function keyCheckOf(deps: GatewayGuardDeps): KeyCheck {
+  return {
+    verifier: deps.verifier,
+    limiter: deps.limiter,
+    defaultRateLimitPerMinute: deps.defaultKeyRateLimitPerMinute,
+    failedVerificationsPerMinute: deps.failedVerificationsPerMinute,
+    onVerification: (kind) => deps.metrics.keyVerification(kind),
+    onRateLimited: (scope) => deps.metrics.rateLimited(scope),
+  };
+}
+
 export function createGatewayGuard(deps: GatewayGuardDeps) {
   const onRateLimited = (scope: RateBucket['scope']) => deps.metrics.rateLimited(scope);
 
+  const check = keyCheckOf(deps);
+
   return async function gatewayGuard(request: FastifyRequest, reply: FastifyReply) {
-    const candidate = apiKeyHeader(request);
-    const verification = candidate ? await deps.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
-    if (verification.kind !== 'valid') {
-      deps.metrics.keyVerification(verification.kind);
-      return rejectKey(request, reply, { ...deps, onRateLimited });
-    }
-    const key = verification.key;
+    const key = await verifyRequestKey(request, reply, check, { charge: false });
+    if (!key) return reply;
     const budget = keyBucket(key, deps.defaultKeyRateLimitPerMinute);
 
     const target = parseGatewayUrl(request.url);
@@ -85,7 +101,7 @@ export function createGatewayGuard(deps: GatewayGuardDeps) {
       deps.metrics.keyVerification('valid');
       return sendProblem(reply, 'NOT_FOUND', noRoute);
     }
-    const inScope = key.publicInterfaceId === null || key.publicInterfaceId === route.id;
+    const inScope = keyInScope(key, route.id);
     deps.metrics.keyVerification(inScope ? 'valid' : 'out_of_scope');
     if (!inScope) return sendProblem(reply, 'FORBIDDEN', 'this API key is scoped to another public interface');
     if (request.method !== route.method) {

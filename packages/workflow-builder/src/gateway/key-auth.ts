@@ -14,13 +14,16 @@ export interface KeyAuthOptions {
   defaultRateLimitPerMinute: number;
   /** Shared with the public gateway so a key has one budget across every /api/v1 route. */
   limiter?: RateLimiter;
-  onVerification?: (kind: KeyVerification['kind']) => void;
+  onVerification?: (kind: KeyVerificationOutcome) => void;
   onRateLimited?: (scope: RateBucket['scope']) => void;
   /** Failed verifications per client address per minute; default failedKeyVerificationsPerMinute. */
   failedVerificationsPerMinute?: number;
 }
 
 export const defaultKeyRateLimitPerMinute = 600;
+
+/** What /metrics counts per key check: the verifier's verdict, or a valid key used outside its scope. */
+export type KeyVerificationOutcome = KeyVerification['kind'] | 'out_of_scope';
 
 /**
  * How many requests without a valid key one client address may make per minute before its
@@ -80,21 +83,56 @@ export function rejectKey(request: FastifyRequest, reply: FastifyReply, options:
   return sendRateLimited(reply, decision);
 }
 
-/** `onRequest` hook for the foundation's /api/v1 routes (e.g. /whoami): verify, then the key's limit. */
+/** What checking a request's key needs: the verifier, the shared limiter and the metrics hooks. */
+export interface KeyCheck extends KeyRejectionOptions {
+  verifier: KeyVerifier;
+  defaultRateLimitPerMinute: number;
+  onVerification?: ((kind: KeyVerificationOutcome) => void) | undefined;
+}
+
+/**
+ * The one request key check for every key-authenticated route (/api/v1, OpenAPI, the
+ * gateway, the connector proxy): X-API-Key header → verify → on failure the uniform 401
+ * (429 once the client address fails too often) → charge the key's budget. Returns the key,
+ * or `undefined` once it has answered the request. With `charge: false` the caller charges
+ * and reports the verdict itself (the gateway charges key and interface atomically).
+ */
+export async function verifyRequestKey(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  check: KeyCheck,
+  options: { charge: boolean } = { charge: true },
+): Promise<VerifiedKey | undefined> {
+  const candidate = apiKeyHeader(request);
+  const verification = candidate ? await check.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
+  if (verification.kind !== 'valid') {
+    check.onVerification?.(verification.kind);
+    rejectKey(request, reply, check);
+    return undefined;
+  }
+  const key = verification.key;
+  if (!options.charge) return key;
+  check.onVerification?.('valid');
+  const decision = check.limiter.consume([keyBucket(key, check.defaultRateLimitPerMinute)]);
+  setRateLimitHeaders(reply, decision);
+  if (!decision.allowed) {
+    check.onRateLimited?.('key');
+    sendRateLimited(reply, decision);
+    return undefined;
+  }
+  return key;
+}
+
+/** A key scoped to one public interface may call that interface only; an unscoped key, any of its project. */
+export function keyInScope(key: VerifiedKey, publicInterfaceId: string): boolean {
+  return key.publicInterfaceId === null || key.publicInterfaceId === publicInterfaceId;
+}
+
+/** `onRequest` hook for the foundation's /api/v1 routes (e.g. /whoami) and the proxy. */
 export function createKeyAuthHook(options: KeyAuthOptions) {
-  const limiter = options.limiter ?? createRateLimiter();
+  const check: KeyCheck = { ...options, limiter: options.limiter ?? createRateLimiter() };
   return async function keyAuth(request: FastifyRequest, reply: FastifyReply) {
-    const candidate = apiKeyHeader(request);
-    const verification = candidate ? await options.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
-    options.onVerification?.(verification.kind);
-    if (verification.kind !== 'valid') return rejectKey(request, reply, { ...options, limiter });
-    const key = verification.key;
-    const decision = limiter.consume([keyBucket(key, options.defaultRateLimitPerMinute)]);
-    setRateLimitHeaders(reply, decision);
-    if (!decision.allowed) {
-      options.onRateLimited?.('key');
-      return sendRateLimited(reply, decision);
-    }
-    request.apiKey = key;
+    const key = await verifyRequestKey(request, reply, check);
+    if (key) request.apiKey = key;
   };
 }

@@ -2,7 +2,8 @@ import { AppError } from '@wfb/core/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { buildOpenApiDocument } from '../domain/public-interfaces/openapi-document.js';
 import type { GatewayGuardDeps } from './gateway-guard.js';
-import { apiKeyHeader, keyBucket, rejectKey, sendRateLimited, setRateLimitHeaders } from './key-auth.js';
+import { keyCheckOf } from './gateway-guard.js';
+import { verifyRequestKey } from './key-auth.js';
 
 /**
  * `GET /api/v1/openapi/<projectSlug>.json` for holders of that project's key, built from the
@@ -12,19 +13,8 @@ import { apiKeyHeader, keyBucket, rejectKey, sendRateLimited, setRateLimitHeader
 export function createOpenApiRoute(deps: GatewayGuardDeps & { publicBaseUrl: string }) {
   return async function openApiRoute(app: FastifyInstance): Promise<void> {
     app.get<{ Params: { file: string } }>('/api/v1/openapi/:file', async (request, reply) => {
-      const candidate = apiKeyHeader(request);
-      const verification = candidate ? await deps.verifier.verify(candidate) : ({ kind: 'malformed' } as const);
-      deps.metrics.keyVerification(verification.kind);
-      if (verification.kind !== 'valid') {
-        return rejectKey(request, reply, { ...deps, onRateLimited: (scope) => deps.metrics.rateLimited(scope) });
-      }
-      const key = verification.key;
-      const decision = deps.limiter.consume([keyBucket(key, deps.defaultKeyRateLimitPerMinute)]);
-      setRateLimitHeaders(reply, decision);
-      if (!decision.allowed) {
-        deps.metrics.rateLimited('key');
-        return sendRateLimited(reply, decision);
-      }
+      const key = await verifyRequestKey(request, reply, keyCheckOf(deps));
+      if (!key) return reply;
       if (request.params.file !== `${key.projectSlug}.json`) throw new AppError('NOT_FOUND', 'no such document');
       const routes = deps.routes
         .routesOfProject(key.projectId)

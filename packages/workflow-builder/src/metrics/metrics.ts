@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { KeyVerification } from '../domain/api-keys/key-verifier.js';
+import type { KeyVerificationOutcome } from '../gateway/key-auth.js';
 
 /**
  * The Prometheus instruments of one app instance. A registry per instance (not prom-client's
@@ -38,7 +38,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
   return {
     registry,
-    keyVerification(kind: KeyVerification['kind']) {
+    keyVerification(kind: KeyVerificationOutcome) {
       keyVerifications.inc({ result: kind });
     },
     rateLimited(scope: 'key' | 'interface' | 'client') {

@@ -2,6 +2,7 @@ import type { Database } from '@wfb/core/db/driver.js';
 import { AppError } from '@wfb/core/errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { bearerToken } from '../auth/bearer.js';
 import { type AuthUser, InvalidTokenError, type TokenVerifier } from '../auth/jwt.js';
 import type { KeyVerifier } from '../domain/api-keys/key-verifier.js';
 import { credentialAndFramingHeaders } from '../domain/connectors/authorized-fetch.js';
@@ -99,11 +100,11 @@ async function registerProxy(app: FastifyInstance, deps: ConnectorPluginDeps) {
     const userPerMinute = deps.settings.proxyUserRatePerMinute;
     proxy.addHook('onRequest', async (request, reply) => {
       if (request.headers['x-api-key'] !== undefined) return keyAuth(request, reply);
-      const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-      if (!match?.[1]) return sendProblem(reply, 'UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
+      const token = bearerToken(request.headers.authorization);
+      if (!token) return sendProblem(reply, 'UNAUTHORIZED', 'an X-API-Key header or a bearer token is required');
       let user: AuthUser;
       try {
-        user = await deps.verifyToken(match[1]);
+        user = await deps.verifyToken(token);
       } catch (error) {
         if (error instanceof InvalidTokenError) return sendProblem(reply, 'UNAUTHORIZED', error.message);
         throw error;

@@ -22,8 +22,7 @@ export type KeyVerification =
   | { kind: 'malformed' }
   | { kind: 'unknown' }
   | { kind: 'revoked' }
-  | { kind: 'expired' }
-  | { kind: 'out_of_scope'; key: VerifiedKey };
+  | { kind: 'expired' };
 
 interface CachedKey {
   key: VerifiedKey;
@@ -181,7 +180,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       if (keyHash) cache.delete(keyHash);
     },
 
-    async verify(candidate: string, scope?: { publicInterfaceId?: string }): Promise<KeyVerification> {
+    async verify(candidate: string): Promise<KeyVerification> {
       const parsed = parseApiKey(candidate);
       if (!parsed.ok || parsed.environment !== options.environment) return { kind: 'malformed' };
       const entry = await lookup(hashApiKey(options.pepper, candidate));
@@ -190,10 +189,6 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
       const now = clock();
       if (entry.expiresAt !== null && entry.expiresAt <= now) return { kind: 'expired' };
       usage.set(entry.key.id, new Date(now));
-      const required = scope?.publicInterfaceId;
-      if (required && entry.key.publicInterfaceId && entry.key.publicInterfaceId !== required) {
-        return { kind: 'out_of_scope', key: entry.key };
-      }
       return { kind: 'valid', key: entry.key };
     },
 
