@@ -97,6 +97,9 @@ export function fromDatabaseError(error: unknown, conflictMessage = 'already exi
     case '23514':
     case '22P02':
     case '22001':
+    case '22007':
+    case '22008':
+    case '22009':
       return new AppError('BAD_REQUEST', 'invalid value', { cause: error });
     // NUL in text (22021) or in jsonb (22P05): the input schemas refuse it first; this is
     // the backstop for any path that reaches the database without them.

@@ -27,6 +27,21 @@ export function text() {
   return z.string().check(checkText);
 }
 
+/**
+ * Postgres reads the ISO text the driver sends for a Date only for years 1 to 9999; JS
+ * writes other years as `+010000-…` or `-000001-…`, which Postgres refuses (22008/22009).
+ */
+const earliest = new Date('0001-01-01T00:00:00.000Z');
+const latest = new Date('9999-12-31T23:59:59.999Z');
+
+/** Every date input: a Date or an ISO string, within the years Postgres round-trips. */
+export function timestamp() {
+  return z.coerce
+    .date()
+    .min(earliest, 'must be in the years 0001 to 9999')
+    .max(latest, 'must be in the years 0001 to 9999');
+}
+
 /** Where `value` breaks the JSON rule (a JSON Pointer and the reason), or undefined. */
 export function jsonProblem(value: unknown): { path: string; message: string } | undefined {
   // Iterative: depth is limited where the value's meaning is known (schema-walk.ts), not here.

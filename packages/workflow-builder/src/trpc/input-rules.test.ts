@@ -25,14 +25,16 @@ function inputModules(): string[] {
     .map((file) => join(domain, file));
 }
 
-it('declares every procedure string with text() and every free JSON value with jsonValue', () => {
+it('declares every procedure string with text(), date with timestamp() and free JSON value with jsonValue', () => {
   const modules = inputModules();
   expect(modules.length).toBeGreaterThanOrEqual(8);
-  const bare = modules.filter((file) => /\bz\s*\.\s*(string|unknown|any)\s*\(/.test(readFileSync(file, 'utf8')));
+  const bare = modules.filter((file) =>
+    /\bz\s*\.\s*(string|unknown|any|date|coerce)\b/.test(readFileSync(file, 'utf8')),
+  );
   expect(bare).toEqual([]);
 });
 
-describe.each(driverKinds)('text input without NUL or lone surrogates on %s (database)', (kind) => {
+describe.each(driverKinds)('procedure input rules (text, JSON, dates) on %s (database)', (kind) => {
   let testApp: TestApp;
   const owner = randomUUID();
   let projectId: string;
@@ -165,6 +167,26 @@ describe.each(driverKinds)('text input without NUL or lone surrogates on %s (dat
     const response = await testApp.trpc(token, 'projects.create', { slug: 'nul-probe-3', name: nul });
     expect(response.status).toBe(400);
     expect(response.raw).toContain('name');
+  });
+
+  it('answers 400 for dates outside the years Postgres reads back (found by the fuzz)', async () => {
+    const caller = callerFor(testApp, owner);
+    const id = randomUUID();
+    const outcomes = [
+      await trpcFailure(caller.audit.list({ projectId, before: { createdAt: '+010000-01-01T00:00:00Z', id } })),
+      await trpcFailure(caller.audit.list({ projectId, before: { createdAt: new Date(-8.64e15), id } })),
+      await trpcFailure(caller.apiKeys.create({ projectId, name: 'far', expiresAt: '-000001-01-01T00:00:00Z' })),
+      await trpcFailure(caller.apiKeys.update({ id: keyId, expiresAt: new Date(8.64e15) })),
+    ];
+    expect(outcomes.map((outcome) => outcome.code)).toEqual([
+      'BAD_REQUEST',
+      'BAD_REQUEST',
+      'BAD_REQUEST',
+      'BAD_REQUEST',
+    ]);
+    expect(outcomes[0]?.message).toContain('0001 to 9999');
+    const kept = await caller.audit.list({ projectId, before: { createdAt: '9999-12-31T00:00:00Z', id } });
+    expect(kept.events.length).toBeGreaterThan(0);
   });
 
   it('maps what the database says about NUL in text (22021) and jsonb (22P05) to 400 as a backstop', async () => {
