@@ -7,7 +7,7 @@ import { type AppRouter, appRouter } from './app-router.js';
 import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
-import { createClientErrorHandler } from './http/client-error.js';
+import { createClientErrorHandler, replyToFrameworkError } from './http/client-error.js';
 import { replyWithError } from './http/error-reply.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
@@ -56,6 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: deps.trustProxy ?? false,
     clientErrorHandler: createClientErrorHandler(deps.logger as FastifyBaseLogger),
+    frameworkErrors: replyToFrameworkError,
   });
 
   app.addHook('onRequest', async (request, reply) => {

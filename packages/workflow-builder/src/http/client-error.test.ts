@@ -25,7 +25,7 @@ function parse(raw: string) {
   return { status: Number(statusLine.split(' ')[1]), headers, json: JSON.parse(body) as Record<string, unknown> };
 }
 
-describe('requests the HTTP parser refuses (pglite)', () => {
+describe('requests refused before routing: by the HTTP parser or the router (pglite)', () => {
   let testApp: TestApp;
   let port: number;
 
@@ -57,6 +57,20 @@ describe('requests the HTTP parser refuses (pglite)', () => {
       status: 431,
       code: 'BAD_REQUEST',
       detail: 'the request headers are too large',
+    });
+  });
+
+  it('answers a path that is not UTF-8 once decoded, or a too long path parameter, with a problem body', async () => {
+    const badUrl = await testApp.app.server.inject({ method: 'GET', url: '/api/v1/abc/orders/%ED%A0%80' });
+    expect(badUrl.statusCode).toBe(400);
+    expect(badUrl.headers['content-type']).toContain('application/problem+json');
+    expect(badUrl.json()).toMatchObject({ code: 'BAD_REQUEST', requestId: badUrl.headers['x-request-id'] });
+    const longParam = await testApp.app.server.inject({ method: 'GET', url: `/api/v1/${'h'.repeat(300)}` });
+    expect(longParam.statusCode).toBe(414);
+    expect(longParam.json()).toMatchObject({
+      status: 414,
+      code: 'BAD_REQUEST',
+      detail: expect.stringContaining('too long'),
     });
   });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { FastifyBaseLogger } from 'fastify';
-import { problemBody } from './problem.js';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { replyWithError } from './error-reply.js';
+import { problemBody, sendProblem } from './problem.js';
 
 /**
  * Node's HTTP parser refuses some requests before Fastify sees them (an unknown method, a
@@ -43,4 +44,21 @@ export function createClientErrorHandler(logger: FastifyBaseLogger) {
     }
     socket.destroy(error);
   };
+}
+
+/**
+ * Fastify's router refuses some URLs before any route or hook runs: percent-encoding that is
+ * not UTF-8 (FST_ERR_BAD_URL), a path parameter over its length limit (FST_ERR_MAX_PARAM_LENGTH).
+ * Its own answer is not a problem body; this one is.
+ */
+export function replyToFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendProblem(reply, 'BAD_REQUEST', 'the URL path is not valid percent-encoded UTF-8');
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const body = { ...problemBody('BAD_REQUEST', 'a segment of the URL path is too long', request.id), status: 414 };
+    return reply.code(414).type('application/problem+json').send(body);
+  }
+  return replyWithError(error, request, reply);
 }
