@@ -98,6 +98,7 @@ export const rawJsonText: fc.Arbitrary<string> = fc.oneof(
     '{"__proto__":{"polluted":true}}',
     '[1e999]',
     '-0',
-    `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    `${'['.repeat(6_000)}${']'.repeat(6_000)}`,
+    `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`,
   ),
 );
