@@ -97,7 +97,15 @@ export function fromDatabaseError(error: unknown, conflictMessage = 'already exi
     case '23514':
     case '22P02':
     case '22001':
+    case '22007':
+    case '22008':
+    case '22009':
       return new AppError('BAD_REQUEST', 'invalid value', { cause: error });
+    // NUL in text (22021) or in jsonb (22P05): the input schemas refuse it first; this is
+    // the backstop for any path that reaches the database without them.
+    case '22021':
+    case '22P05':
+      return new AppError('BAD_REQUEST', 'text must not contain NUL (U+0000) or invalid Unicode', { cause: error });
     case '42501':
       return new AppError('NOT_FOUND', 'not found', { cause: error });
     default:

@@ -8,6 +8,7 @@ import { bearerToken } from './auth/bearer.js';
 import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createKeyAuthHook, type KeyAuthOptions } from './gateway/key-auth.js';
+import { createClientErrorHandler, replyToFrameworkError } from './http/client-error.js';
 import { replyWithError } from './http/error-reply.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
@@ -54,6 +55,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    clientErrorHandler: createClientErrorHandler(deps.logger as FastifyBaseLogger),
+    frameworkErrors: replyToFrameworkError,
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -5,7 +5,7 @@ import type { RunningWorkers } from '@wfb/worker/run-workers.js';
 import type { TemporalTestNamespace } from '@wfb/worker/testing/temporal-test-context.js';
 import { type DemoSeed, seedDemo } from '../src/dev/demo-seed.js';
 import type { DriverKind } from './databases.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createAppOn, createTestApp, type TestApp } from './test-app.js';
 
 /**
  * Public-gateway tests against a real Temporal dev server (vitest global setup) and a real
@@ -73,6 +73,26 @@ export async function call(
     json = {};
   }
   return { status: response.status, headers: response.headers, text, json } satisfies GatewayResponse;
+}
+
+/** A second app instance on the harness's database, listening on its own port: what a second server would answer. */
+export async function startSecondInstance(
+  h: GatewayHarness,
+  options: { temporalAddress: string; env?: Record<string, string> },
+): Promise<{ call: GatewayHarness['call']; close(): Promise<void> }> {
+  const app = await createAppOn(h.testApp.database, {
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  await app.server.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    call: (method, url, init) => call(baseUrl, method, url.replace(h.baseUrl, baseUrl), init),
+    close: () => app.close(),
+  };
 }
 
 export async function startGatewayHarness(

@@ -31,16 +31,8 @@ export type TrpcBody<T> =
   | { result: { data: T }; error?: undefined }
   | { error: { message: string; code: number; data: { code: string; httpStatus: number; issues?: unknown } } };
 
-export async function createTestApp(kind: DriverKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logs.push(String(chunk));
-      callback();
-    },
-  });
-  const database = await createTestDatabase(kind);
-  const parsed = parseEnv({
+function testEnv(env: Record<string, string>) {
+  return parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     SUPABASE_JWT_SECRET: testJwtSecret,
@@ -50,6 +42,24 @@ export async function createTestApp(kind: DriverKind, env: Record<string, string
     TEMPORAL_ALLOWED_NAMESPACES: 'default,wfb-test-a,wfb-test-b',
     ...env,
   });
+}
+
+/** Another instance of the app on `database` (which it does not close), as a second server would be. */
+export function createAppOn(database: TestDatabase, env: Record<string, string> = {}): Promise<App> {
+  const parsed = testEnv(env);
+  return createApp(parsed, createLogger({ level: parsed.LOG_LEVEL }), { database });
+}
+
+export async function createTestApp(kind: DriverKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const database = await createTestDatabase(kind);
+  const parsed = testEnv(env);
   const app = await createApp(parsed, createLogger({ level: parsed.LOG_LEVEL, destination }), { database });
   return {
     app,

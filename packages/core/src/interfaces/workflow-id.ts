@@ -32,9 +32,22 @@ export function workflowIdFor(
   throw new AppError('NOT_FOUND', 'no workflow id in this path');
 }
 
-/** What a retried start must repeat exactly: the interface, the workflow and the input. */
+/** JSON with every object's keys sorted: the same body with its keys in another order is the same request. */
+function canonicalJson(value: unknown): string {
+  const sorted = (_key: string, item: unknown) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+    const entries = Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries);
+  };
+  return JSON.stringify(value, sorted) ?? '';
+}
+
+/**
+ * What a retried start or update must repeat to be replayed: the interface, the workflow and
+ * the input (as canonical JSON). Callers bound the input's depth (JSON.stringify recurses).
+ */
 export function requestFingerprint(route: Pick<WorkflowTarget, 'id'>, workflowId: string, input: unknown): string {
   return createHash('sha256')
-    .update(`${route.id}\n${workflowId}\n${JSON.stringify(input) ?? ''}`)
+    .update(`${route.id}\n${workflowId}\n${canonicalJson(input)}`)
     .digest('base64url');
 }

@@ -1,4 +1,5 @@
 import { AppError } from '@wfb/core/errors.js';
+import { withinDepth } from '@wfb/core/interfaces/schema-walk.js';
 import type { FastifyRequest } from 'fastify';
 import type { Route } from './route-table.js';
 
@@ -20,11 +21,27 @@ export function parseGatewayUrl(url: string): GatewayTarget | undefined {
 }
 
 /**
+ * How deep a call's input may nest. JSON.parse takes any depth, but what comes after is
+ * recursive: the Temporal payload converter (JSON.stringify overflows the stack a few
+ * thousand levels down, a 500), Ajv on a recursive schema, the request fingerprint.
+ */
+export const maxInputDepth = 128;
+
+/**
  * A GET takes its input from the query string (as an object, which the schema may coerce);
  * other methods from the JSON body. `undefined` means the workflow gets no argument.
  */
 export function readInput(request: FastifyRequest, route: Route): unknown {
-  if (route.method !== 'GET') return request.body ?? undefined;
+  if (route.method !== 'GET') {
+    const body: unknown = request.body ?? undefined;
+    if (!withinDepth(body, maxInputDepth)) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `the request body may nest objects and arrays at most ${maxInputDepth} levels deep`,
+      );
+    }
+    return body;
+  }
   const query = (request.query ?? {}) as Record<string, unknown>;
   return Object.keys(query).length > 0 || route.hasInputSchema ? { ...query } : undefined;
 }

@@ -6,6 +6,7 @@ import { replyWithError } from '../http/error-reply.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createGatewayGuard, type GatewayGuardDeps } from './gateway-guard.js';
 import { readIdempotencyKey, readInput } from './gateway-request.js';
+import type { IdempotencyKeys } from './idempotency-keys.js';
 import { createOpenApiRoute } from './openapi-route.js';
 import type { TemporalInvoker } from './temporal-invoker.js';
 
@@ -16,6 +17,7 @@ import type { TemporalInvoker } from './temporal-invoker.js';
  */
 export interface GatewayRoutesDeps extends GatewayGuardDeps {
   invoker: TemporalInvoker;
+  idempotencyKeys: Pick<IdempotencyKeys, 'claim'>;
   metrics: Metrics;
   bodyLimitBytes: number;
   publicBaseUrl: string;
@@ -39,6 +41,9 @@ export function createGatewayRoutes(deps: GatewayRoutesDeps) {
     }
     const idempotencyKey = readIdempotencyKey(request, route);
     const workflowId = workflowIdFor(route, params, idempotencyKey);
+    // Only a call with the header pays for the fingerprint and the database round trip.
+    const fingerprint = idempotencyKey ? requestFingerprint(route, workflowId, input) : undefined;
+    if (idempotencyKey && fingerprint) await deps.idempotencyKeys.claim(route.id, idempotencyKey, fingerprint);
     const outcome = await deps.invoker.invoke({
       namespace: route.namespace,
       type: route.type,
@@ -48,8 +53,7 @@ export function createGatewayRoutes(deps: GatewayRoutesDeps) {
       taskQueue: route.taskQueue,
       input,
       idempotencyKey,
-      requestFingerprint:
-        idempotencyKey && route.type === 'start' ? requestFingerprint(route, workflowId, input) : undefined,
+      requestFingerprint: fingerprint,
       checkWorkflowType: route.workflowIdParam !== null,
     });
     return reply.code(outcome.status).send(outcome.body);

@@ -152,6 +152,21 @@ describe.each(driverKinds)('public gateway to Temporal on %s (database + Tempora
     expect(fresh.status).toBe(422);
   });
 
+  it('answers 400, not 500, to a body nested too deep for the payload converter, schema or not', async () => {
+    const id = `order-${randomUUID()}`;
+    expect((await h.call('POST', orderUrl(h.alpha, 'createOrder', id), { key, body: { customer: 'd' } })).status).toBe(
+      201,
+    );
+    const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    for (const route of ['approve', 'complete', 'addItem'] as const) {
+      const refused = await h.call('POST', orderUrl(h.alpha, route, id), { key, rawBody: deep(6_000) });
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ code: 'BAD_REQUEST', detail: expect.stringContaining('128 levels') });
+    }
+    const shallow = await h.call('POST', orderUrl(h.alpha, 'complete', id), { key, rawBody: deep(128) });
+    expect(shallow.status).toBe(202);
+  });
+
   it('answers 504 when the workflow does not answer within the deadline (no worker on its queue)', async () => {
     const caller = callerFor(h.testApp, h.alphaOwner);
     const workflowId = `stalled-${randomUUID()}`;

@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { createMetricsRoute } from '../metrics/metrics-route.js';
 import type { TemporalClients } from '../temporal/temporal-clients.js';
 import { createGatewayRoutes } from './gateway-routes.js';
+import { createIdempotencyKeys } from './idempotency-keys.js';
 import { defaultKeyRateLimitPerMinute, type KeyAuthOptions } from './key-auth.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRouteTable } from './route-table.js';
@@ -47,6 +48,10 @@ export function createGateway(options: GatewayOptions) {
     deadlineMs: options.deadlineMs,
     retryAfterSeconds: options.retryAfterSeconds,
   });
+  const idempotencyKeys = createIdempotencyKeys({
+    database: options.database,
+    logger: options.logger.child({ component: 'idempotency-keys' }),
+  });
   const defaultPerMinute = options.defaultKeyRateLimitPerMinute ?? defaultKeyRateLimitPerMinute;
 
   const keyAuth: Pick<KeyAuthOptions, 'limiter' | 'onVerification' | 'onRateLimited'> = {
@@ -61,6 +66,7 @@ export function createGateway(options: GatewayOptions) {
     limiter,
     metrics,
     invoker,
+    idempotencyKeys,
     defaultKeyRateLimitPerMinute: defaultPerMinute,
     bodyLimitBytes: options.bodyLimitBytes,
     publicBaseUrl: options.publicBaseUrl,
@@ -73,8 +79,14 @@ export function createGateway(options: GatewayOptions) {
     keyAuth,
     /** For `buildServer`'s `plugins`. */
     plugins: [gatewayRoutes, metricsRoute] as Array<(app: FastifyInstance) => Promise<void>>,
-    start: () => routes.start(),
-    stop: () => routes.stop(),
+    async start() {
+      await routes.start();
+      idempotencyKeys.start();
+    },
+    async stop() {
+      await idempotencyKeys.stop();
+      await routes.stop();
+    },
   };
 }
 

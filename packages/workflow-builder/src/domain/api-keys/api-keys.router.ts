@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { text, timestamp } from '../../trpc/input-rules.js';
 import { authedProcedure, router } from '../../trpc/trpc.js';
 
-const keyName = z.string().trim().min(1).max(100);
-const expiresAt = z.coerce.date().nullable().optional();
+const keyName = text().trim().min(1).max(100);
+const expiresAt = timestamp().nullable().optional();
 const rateLimitPerMinute = z.number().int().min(1).max(1_000_000).nullable().optional();
 const keyId = z.object({ id: z.uuid() });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text, timestamp } from '../../trpc/input-rules.js';
 import { authedProcedure, router } from '../../trpc/trpc.js';
 import { adminRoles, requireRole } from '../projects/project-access.js';
 import { listAuditEvents } from './audit.store.js';
@@ -9,8 +10,8 @@ export const auditRouter = router({
       z.object({
         projectId: z.uuid(),
         limit: z.number().int().min(1).max(200).default(50),
-        entityType: z.string().max(64).optional(),
-        before: z.object({ createdAt: z.coerce.date(), id: z.uuid() }).optional(),
+        entityType: text().max(64).optional(),
+        before: z.object({ createdAt: timestamp(), id: z.uuid() }).optional(),
       }),
     )
     .query(async ({ ctx, input }) => {

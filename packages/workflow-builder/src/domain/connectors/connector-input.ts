@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../trpc/input-rules.js';
 
 /**
  * Input shapes of the connectors API. Each auth type names its non-secret settings and
@@ -8,20 +9,18 @@ import { z } from 'zod';
  */
 export const MAX_SECRET_LENGTH = 8 * 1024;
 
-const secret = z.string().min(1).max(MAX_SECRET_LENGTH);
-const url = z.string().trim().max(2048);
-const headerName = z
-  .string()
+const secret = text().min(1).max(MAX_SECRET_LENGTH);
+const url = text().trim().max(2048);
+const headerName = text()
   .trim()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid HTTP header name');
-const scopes = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/, 'invalid scope')).max(50);
+const scopes = z.array(text().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/, 'invalid scope')).max(50);
 const clientAuth = z.enum(['client_secret_basic', 'client_secret_post']);
 
 export const apiKeyAuth = z.strictObject({
   type: z.literal('api_key'),
   placement: z.enum(['header', 'query']),
-  name: z
-    .string()
+  name: text()
     .trim()
     .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header or query parameter name'),
   apiKey: secret,
@@ -31,8 +30,7 @@ export const bearerAuth = z.strictObject({ type: z.literal('bearer'), token: sec
 
 export const basicAuth = z.strictObject({
   type: z.literal('basic'),
-  username: z
-    .string()
+  username: text()
     .min(1)
     .max(256)
     .refine((value) => !value.includes(':'), 'must not contain ":"'),
@@ -43,10 +41,10 @@ export const clientCredentialsAuth = z.strictObject({
   type: z.literal('oauth2_client_credentials'),
   tokenUrl: url,
   scopes: scopes.default([]),
-  clientId: z.string().min(1).max(512),
+  clientId: text().min(1).max(512),
   clientSecret: secret,
   clientAuth: clientAuth.default('client_secret_basic'),
-  audience: z.string().max(512).optional(),
+  audience: text().max(512).optional(),
 });
 
 const reservedAuthParams = new Set([
@@ -76,11 +74,11 @@ export const authorizationCodeAuth = z.strictObject({
    */
   discovery: z.enum(['oidc', 'oauth2']).optional(),
   scopes: scopes.default([]),
-  clientId: z.string().min(1).max(512),
+  clientId: text().min(1).max(512),
   clientSecret: secret,
   clientAuth: clientAuth.default('client_secret_basic'),
   extraAuthParams: z
-    .record(z.string().min(1).max(100), z.string().max(1000))
+    .record(text().min(1).max(100), text().max(1000))
     .refine((params) => Object.keys(params).length <= 20, 'at most 20 parameters')
     .refine(
       (params) => Object.keys(params).every((name) => !reservedAuthParams.has(name)),
@@ -111,7 +109,7 @@ export type AuthUpdateInput = z.infer<typeof authUpdateInput>;
 const forbiddenDefaultHeaders = new Set(['host', 'authorization', 'cookie', 'content-length', 'transfer-encoding']);
 
 export const defaultHeadersInput = z
-  .record(headerName, z.string().max(4096))
+  .record(headerName, text().max(4096))
   .refine((headers) => Object.keys(headers).length <= 50, 'at most 50 headers')
   .refine(
     (headers) => Object.keys(headers).every((name) => !forbiddenDefaultHeaders.has(name.toLowerCase())),
@@ -122,10 +120,10 @@ export const requestSettingsInput = {
   timeoutMs: z.number().int().min(100).max(300_000),
   maxRetries: z.number().int().min(0).max(10),
   retryBackoffMs: z.number().int().min(0).max(60_000),
-  testPath: z.string().trim().min(1).max(2048).startsWith('/'),
+  testPath: text().trim().min(1).max(2048).startsWith('/'),
 };
 
-export const connectorName = z.string().trim().min(1).max(100);
+export const connectorName = text().trim().min(1).max(100);
 
 export const createConnectorInput = z.strictObject({
   projectId: z.uuid(),

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { text } from '../../trpc/input-rules.js';
 import { authedProcedure, router, signedInProcedure } from '../../trpc/trpc.js';
 
-export const projectSlug = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, 'lowercase letters, digits and hyphens, 3 to 40 characters');
-const projectName = z.string().trim().min(1).max(100);
+export const projectSlug = text().regex(
+  /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/,
+  'lowercase letters, digits and hyphens, 3 to 40 characters',
+);
+const projectName = text().trim().min(1).max(100);
 const memberRole = z.enum(['owner', 'admin', 'member', 'viewer']);
 const projectId = z.object({ projectId: z.uuid() });
 const memberRef = projectId.extend({ userId: z.uuid() });
@@ -15,8 +17,7 @@ export const projectsRouter = router({
       z.object({
         slug: projectSlug,
         name: projectName,
-        temporalNamespace: z
-          .string()
+        temporalNamespace: text()
           .regex(/^[a-zA-Z][a-zA-Z0-9._-]{1,62}$/)
           .optional(),
       }),

@@ -120,10 +120,11 @@ function operation(route: OpenApiRoute, operationId: string): JsonObject {
             name: 'Idempotency-Key',
             in: 'header',
             required: false,
-            description:
+            description: `${
               route.type === 'start'
                 ? 'Becomes the workflow id; a retry returns the same run.'
-                : 'Becomes the update id; a retry returns the same result.',
+                : 'Becomes the update id; a retry returns the same result.'
+            } The same key with a different request is refused with 422 for 24 hours.`,
             schema: { type: 'string', minLength: 1, maxLength: 255 },
           },
         ]

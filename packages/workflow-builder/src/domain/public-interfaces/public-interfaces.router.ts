@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { text } from '../../trpc/input-rules.js';
 import { authedProcedure, router } from '../../trpc/trpc.js';
 import { description } from '../workflows/workflows.router.js';
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 /** Shape only; the service checks segments and parameters and says what is wrong. */
-const path = z.string().min(1).max(200);
+const path = text().min(1).max(200);
 const rateLimitPerMinute = z.number().int().min(1).max(1_000_000).nullable();
 const publicInterfaceId = z.object({ id: z.uuid() });
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { jsonValue, text } from '../../trpc/input-rules.js';
 import { authedProcedure, router } from '../../trpc/trpc.js';
 import { description, displayName, entityName } from '../workflows/workflows.router.js';
 
-const callableName = z.string().trim().min(1).max(255);
+const callableName = text().trim().min(1).max(255);
 /** Any JSON value; the service checks it is a valid JSON Schema and says why not. */
-const jsonSchema = z.unknown();
+const jsonSchema = jsonValue;
 const interfaceId = z.object({ id: z.uuid() });
 
 export const serviceInterfacesRouter = router({

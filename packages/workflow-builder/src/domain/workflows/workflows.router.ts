@@ -1,17 +1,19 @@
 import { z } from 'zod';
+import { text } from '../../trpc/input-rules.js';
 import { authedProcedure, router } from '../../trpc/trpc.js';
 
 /** Shared with the other service-area routers so names and texts follow one rule. */
-export const entityName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'lowercase letters, digits and hyphens, 2 to 63 characters');
-export const displayName = z.string().trim().min(1).max(100);
-export const description = z.string().max(2000);
-const temporalName = z.string().trim().min(1).max(255);
+export const entityName = text().regex(
+  /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+  'lowercase letters, digits and hyphens, 2 to 63 characters',
+);
+export const displayName = text().trim().min(1).max(100);
+export const description = text().max(2000);
+const temporalName = text().trim().min(1).max(255);
 
 const workflowIdSource = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('fixed'), workflowId: z.string().min(1).max(255) }),
-  z.object({ mode: z.literal('path_param'), param: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/) }),
+  z.object({ mode: z.literal('fixed'), workflowId: text().min(1).max(255) }),
+  z.object({ mode: z.literal('path_param'), param: text().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/) }),
 ]);
 const serviceId = z.object({ id: z.uuid() });
 
