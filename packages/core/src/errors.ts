@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from './db/unavailable.js';
+
 /**
  * The names tRPC gives its error codes (a subset of `TRPC_ERROR_CODE_KEY`; trpc/trpc.ts
  * checks they stay assignable), spelled here so core need not depend on tRPC.
@@ -77,17 +79,34 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
+export const databaseRetryAfterSeconds = 5;
+
+/** The 503 for a database that cannot be reached; `details.dependency` lets handlers log it once, not per request. */
+export function databaseUnavailable(cause: unknown): AppError {
+  return new AppError('UNAVAILABLE', 'the database is unavailable; retry later', {
+    cause,
+    retryAfterSeconds: databaseRetryAfterSeconds,
+    details: { dependency: 'database' },
+  });
+}
+
+export function isDatabaseOutage(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'UNAVAILABLE' && error.details?.dependency === 'database';
+}
+
 interface PostgresLikeError {
   code?: unknown;
   constraint?: unknown;
 }
 
 /**
- * Turns database errors that user input can cause into AppErrors; anything else is
- * returned unchanged so it is logged once as INTERNAL with its cause.
+ * Turns database errors that user input can cause into AppErrors, and an unreachable
+ * database into a 503; anything else is returned unchanged so it is logged once as
+ * INTERNAL with its cause.
  */
 export function fromDatabaseError(error: unknown, conflictMessage = 'already exists'): unknown {
   if (error instanceof AppError || typeof error !== 'object' || error === null) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   const code = (error as PostgresLikeError).code;
   switch (code) {
     case '23505':

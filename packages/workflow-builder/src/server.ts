@@ -92,6 +92,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
+      // 429 and 503 (the database is down) tell the client when to try again, as REST does.
+      responseMeta({ errors }) {
+        const retryAfter = errors
+          .map((error) => error.cause)
+          .find((cause): cause is AppError => cause instanceof AppError && cause.retryAfterSeconds !== undefined);
+        return retryAfter ? { headers: new Headers({ 'retry-after': String(retryAfter.retryAfterSeconds) }) } : {};
+      },
       async createContext({ req }): Promise<AppContext> {
         const { user, authError } = await userFromRequest(req, deps.verifyToken);
         return {

@@ -1,3 +1,4 @@
+import type { ConnectorSettings } from './domain/connectors/connectors.module.js';
 import type { Env } from './env.js';
 
 /**
@@ -16,14 +17,6 @@ export function publicBaseUrlOf(env: Pick<Env, 'PUBLIC_BASE_URL' | 'HOST' | 'POR
   const wildcard = env.HOST === '0.0.0.0' || env.HOST === '::' || env.HOST === '[::]';
   const host = wildcard ? '127.0.0.1' : env.HOST;
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${env.PORT}`;
-}
-
-export interface ConnectorSettings {
-  /** Plain-http connector and OAuth URLs are refused in production only. */
-  allowInsecureHttp: boolean;
-  outboundAllowCidrs: Env['OUTBOUND_ALLOW_CIDRS'];
-  testsPerMinutePerUser: number;
-  publicBaseUrl: string;
 }
 
 export function connectorSettingsOf(env: Env): ConnectorSettings {

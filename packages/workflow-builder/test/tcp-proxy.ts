@@ -10,6 +10,9 @@ export interface TcpProxy {
   /** Freezes every open connection whose client has sent `marker`, and later ones once they send it. */
   freeze(marker: string): void;
   thaw(): void;
+  /** Drops every connection and refuses new ones, as a server going away would. */
+  cut(): void;
+  restore(): void;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ interface Pair {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let frozenMarker: string | undefined;
+  let refusing = false;
 
   function maybeFreeze(pair: Pair) {
     if (frozenMarker === undefined || pair.frozen || !pair.sent.includes(frozenMarker)) return;
@@ -37,6 +41,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   }
 
   const server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target.port, target.host);
     const pair: Pair = { client, upstream, sent: '', frozen: false, held: [] };
     pairs.add(pair);
@@ -73,6 +81,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         pair.frozen = false;
         for (const { to, chunk } of pair.held.splice(0)) to.write(chunk);
       }
+    },
+    cut() {
+      refusing = true;
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream.destroy();
+      }
+    },
+    restore() {
+      refusing = false;
     },
     async close() {
       for (const pair of pairs) {

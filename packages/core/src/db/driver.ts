@@ -88,6 +88,12 @@ async function createPostgresDatabase(connectionString: string, options: Databas
     }),
   });
   pool.on('error', (error) => logger?.error({ err: error }, 'idle postgres client failed'));
+  // A client checked out of the pool (a transaction between statements) that loses its
+  // socket emits 'error' with no pool listener attached: unhandled, it would crash the
+  // process. Its pending query fails anyway; the outage itself is logged by the listener.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   let listener: pg.Client | undefined;
   let closed = false;

@@ -1,4 +1,4 @@
-import { AppError } from '@wfb/core/errors.js';
+import { AppError, fromDatabaseError, isDatabaseOutage } from '@wfb/core/errors.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem.js';
 
@@ -10,10 +10,14 @@ const upstreamCodes = new Set(['BAD_GATEWAY', 'UNAVAILABLE', 'TIMEOUT']);
  * their problem body; INTERNAL AppErrors and unknown errors are logged once with the
  * request id and answered with a generic 500, so their text never reaches the caller.
  */
-export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function replyWithError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = fromDatabaseError(thrown);
   if (error instanceof AppError && error.code !== 'INTERNAL') {
     if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', error.retryAfterSeconds);
-    if (upstreamCodes.has(error.code)) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
+    // A database outage is logged once by the driver when it starts and when it ends, not per request.
+    if (upstreamCodes.has(error.code) && !isDatabaseOutage(error)) {
+      request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
+    }
     return sendProblem(reply, error.code, error.message, error.details ?? {});
   }
   const status = (error as { statusCode?: number }).statusCode;

@@ -3,7 +3,6 @@ import type { Logger } from '@wfb/core/logger.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
 import { createIpPolicy } from '../../net/ip-policy.js';
 import { createSafeDispatcher, type ResolveHost } from '../../net/safe-dispatcher.js';
-import type { ConnectorSettings } from '../../settings.js';
 import { createAuthorizedFetch } from './authorized-fetch.js';
 import { createConnectorCalls } from './connector-calls.js';
 import { createConnectorService } from './connectors.service.js';
@@ -19,6 +18,17 @@ import { createUsageAudit } from './usage-audit.js';
  * caller), one usage aggregator, one sweep of abandoned OAuth states. `runtime` owns
  * the timers and sockets.
  */
+/** What the connectors area reads from configuration (picked by settings.ts). */
+export interface ConnectorSettings {
+  /** Plain-http connector and OAuth URLs are refused in production only. */
+  allowInsecureHttp: boolean;
+  /** Private ranges outbound calls may reach (the SSRF guard's allow-list), comma-separated CIDRs. */
+  outboundAllowCidrs: string;
+  testsPerMinutePerUser: number;
+  /** Base of the OAuth redirect URI. */
+  publicBaseUrl: string;
+}
+
 export interface ConnectorModuleDeps {
   settings: ConnectorSettings;
   logger: Logger;

@@ -147,6 +147,8 @@ export function createProjectService(deps: ProjectServiceDeps = {}) {
       if ((current === 'owner' || input.role === 'owner') && myRole !== 'owner') {
         throw new AppError('FORBIDDEN', 'only owners can grant or take away the owner role');
       }
+      // Nothing changes, so nothing is written or audited (the audit trigger records real changes only).
+      if (current === input.role) return { userId: input.userId, role: input.role };
       if (current === 'owner' && input.role !== 'owner') await ensureAnotherOwner(tx, input.projectId);
       await store.updateMemberRole(tx, input.projectId, input.userId, input.role);
       await auditMember(tx, user, input.projectId, 'member.role_changed', input.userId, {
