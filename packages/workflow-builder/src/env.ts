@@ -70,7 +70,8 @@ const envSchema = z.object({
       if (value === 'true') return true;
       return value.split(',').map((entry) => entry.trim());
     }),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Drain time on SIGTERM; default GATEWAY_DEADLINE_MS + 5 s (see shutdownGraceOf in settings.ts). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).optional(),
   /** Public gateway: deadline of every Temporal call, largest body, Retry-After on 503. */
   GATEWAY_DEADLINE_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16_777_216).default(1_048_576),
@@ -113,6 +114,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
     ...productionProblems(cleaned),
   ];
+  if (result.success) {
+    const { SHUTDOWN_GRACE_MS: grace, GATEWAY_DEADLINE_MS: deadline } = result.data;
+    if (grace !== undefined && grace < deadline + 1_000) {
+      problems.push(
+        `SHUTDOWN_GRACE_MS: must exceed GATEWAY_DEADLINE_MS (${deadline}) by at least 1000 ms, so a call started just before SIGTERM is answered before the forced exit`,
+      );
+    }
+  }
   if (!result.success || problems.length > 0) throw new EnvError(problems);
   return result.data;
 }

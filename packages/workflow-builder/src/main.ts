@@ -1,6 +1,7 @@
 import { createLogger } from '@wfb/core/logger.js';
 import { createApp } from './app.js';
 import { EnvError, loadEnv } from './env.js';
+import { shutdownGraceOf } from './settings.js';
 
 /** Production entry point: env → logger → app → listen, and a bounded graceful shutdown. */
 async function main(): Promise<void> {
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('shutdown grace period passed; exiting');
       process.exit(1);
-    }, env.SHUTDOWN_GRACE_MS);
+    }, shutdownGraceOf(env));
     force.unref();
     await app.close();
     logger.info('shutdown complete');

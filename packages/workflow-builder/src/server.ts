@@ -55,12 +55,25 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    forceCloseConnections: 'idle',
     clientErrorHandler: createClientErrorHandler(deps.logger as FastifyBaseLogger),
     frameworkErrors: replyToFrameworkError,
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+
+  // Once shutdown starts, every answer closes its connection: a keep-alive client whose
+  // request was in flight would otherwise hold the server open until its idle timeout.
+  // Connections idle at that moment are closed by Fastify itself (forceCloseConnections).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   app.setErrorHandler(replyWithError);

@@ -56,3 +56,11 @@ export function connectorRouteSettingsOf(env: Env): ConnectorRouteSettings {
     proxyUserRatePerMinute: env.CONNECTOR_PROXY_USER_RATE_PER_MINUTE,
   };
 }
+
+/**
+ * How long SIGTERM waits for in-flight requests before forcing the exit: longer than the
+ * gateway's deadline, so a Temporal call started just before the signal still gets its answer.
+ */
+export function shutdownGraceOf(env: Pick<Env, 'SHUTDOWN_GRACE_MS' | 'GATEWAY_DEADLINE_MS'>): number {
+  return env.SHUTDOWN_GRACE_MS ?? env.GATEWAY_DEADLINE_MS + 5_000;
+}
