@@ -23,11 +23,6 @@ describe.each(driverKinds)('connector calls and updates on %s (database)', (kind
   const owner = randomUUID();
   const viewer = randomUUID();
   let projectId: string;
-  const responses: unknown[] = [];
-  const keep = <T>(value: T): T => {
-    responses.push(value);
-    return value;
-  };
 
   beforeAll(async () => {
     suite = await startConnectorSuite(kind, { slug: `calls-${kind}`, owner, viewer });
@@ -38,6 +33,7 @@ describe.each(driverKinds)('connector calls and updates on %s (database)', (kind
   });
 
   const apiKeyConnector = (name: string, extra: Record<string, unknown> = {}) => suite.apiKeyConnector(name, extra);
+  const keep = <T>(value: T): T => suite.keep(value);
 
   it('injects each credential type into the outgoing request and records the test result', async () => {
     const caller = callerFor(testApp, owner);
@@ -190,7 +186,7 @@ describe.each(driverKinds)('connector calls and updates on %s (database)', (kind
   });
 
   it('never lets a planted secret reach a response, a log line, an audit row or the stored tables', async () => {
-    const haystacks = await leakHaystacks(suite, owner, responses);
+    const haystacks = await leakHaystacks(suite, owner);
     for (const [where, text] of Object.entries(haystacks))
       expect({ where, leaked: expectNoSecrets(text, allPlanted) }).toEqual({ where, leaked: [] });
     expect(haystacks.tables).toContain('connector_credentials');

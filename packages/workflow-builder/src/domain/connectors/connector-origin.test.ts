@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, createTestApp, type TestApp, trpcFailure } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { type LocalServer, startLocalServer } from '../../net/testing/local-server.js';
 import { openSecrets, sealSecrets } from './connector-secrets.js';
 import { saveTokens, updateConnector } from './connectors.store.js';
-import { connectorEnv, errorOf, oldKey } from './testing/fixtures.js';
+import { connectorEnv, oldKey } from './testing/fixtures.js';
 
 const planted = {
   apiKey: 'PLANTED-origin-api-key-3b5d7f9a1c2e4a6b',
@@ -68,7 +68,7 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
     const connector = await apiKeyConnector('base-only');
     const before = await stored(connector.id);
     const attackerSeen = attacker.requests.length;
-    const refused = await errorOf(
+    const refused = await trpcFailure(
       callerFor(testApp, owner).connectors.update({ id: connector.id, baseUrl: `${attacker.origin}/v1` }),
     );
     expect(refused.code).toBe('BAD_REQUEST');
@@ -125,7 +125,7 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
     expect((await caller.connectors.test({ id: connector.id })).ok).toBe(true);
     const before = await stored(connector.id);
     expect(before.secrets.accessToken).toBe('issued-access-token');
-    const refused = await errorOf(
+    const refused = await trpcFailure(
       caller.connectors.update({ id: connector.id, auth: { ...auth, tokenUrl: `${attacker.origin}/token` } }),
     );
     expect(refused.code).toBe('BAD_REQUEST');
@@ -177,7 +177,7 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
       tokenIssuedAt: new Date(),
     });
     await updateConnector(testApp.database.db, connector.id, { authStatus: 'ready' });
-    expect(await errorOf(caller.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).toMatchObject({
+    expect(await trpcFailure(caller.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).toMatchObject({
       code: 'BAD_REQUEST',
     });
     expect((await stored(connector.id)).secrets.refreshToken).toBe(planted.refreshToken);
@@ -208,8 +208,8 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
     const before = await stored(connector.id);
     const byIssuer = { type: explicit.type, clientId: 'client', scopes: ['read'], discovery: 'oidc' as const };
     const toAttacker = { id: connector.id, auth: { ...byIssuer, issuer: `${attacker.origin}/` } };
-    expect((await errorOf(callerFor(testApp, member).connectors.update(toAttacker))).code).toBe('FORBIDDEN');
-    const refused = await errorOf(callerFor(testApp, owner).connectors.update(toAttacker));
+    expect((await trpcFailure(callerFor(testApp, member).connectors.update(toAttacker))).code).toBe('FORBIDDEN');
+    const refused = await trpcFailure(callerFor(testApp, owner).connectors.update(toAttacker));
     expect(refused.code).toBe('BAD_REQUEST');
     expect(refused.message).toContain('auth.clientSecret');
     expect(refused.message).toContain('auth.issuer');
@@ -232,8 +232,8 @@ describe.each(driverKinds)('moving a connector to another origin on %s (database
       baseUrl: attacker.origin,
       auth: { type: 'api_key' as const, placement: 'header' as const, name: 'X-Key', apiKey: planted.replacement },
     };
-    expect((await errorOf(asMember.connectors.update(withSecret))).code).toBe('FORBIDDEN');
-    expect((await errorOf(asMember.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).code).toBe(
+    expect((await trpcFailure(asMember.connectors.update(withSecret))).code).toBe('FORBIDDEN');
+    expect((await trpcFailure(asMember.connectors.update({ id: connector.id, baseUrl: attacker.origin }))).code).toBe(
       'FORBIDDEN',
     );
     expect(await stored(connector.id)).toEqual(before);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, trpcCode as codeOf, type TestApp } from '../../../test/test-app.js';
+import { callerFor, trpcCode as codeOf, type TestApp, trpcFailure } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { withUserTransaction } from '../../db/tx.js';
 import type { LocalServer } from '../../net/testing/local-server.js';
@@ -14,7 +14,7 @@ import {
   planted,
   startConnectorSuite,
 } from './testing/connector-suite.js';
-import { errorOf, expectNoSecrets, oldKey } from './testing/fixtures.js';
+import { expectNoSecrets, oldKey } from './testing/fixtures.js';
 
 describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   let suite: ConnectorSuite;
@@ -24,11 +24,6 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   const viewer = randomUUID();
   const stranger = randomUUID();
   let projectId: string;
-  const responses: unknown[] = [];
-  const keep = <T>(value: T): T => {
-    responses.push(value);
-    return value;
-  };
 
   beforeAll(async () => {
     suite = await startConnectorSuite(kind, { slug: `conn-${kind}`, owner, viewer });
@@ -39,6 +34,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   });
 
   const apiKeyConnector = (name: string, extra: Record<string, unknown> = {}) => suite.apiKeyConnector(name, extra);
+  const keep = <T>(value: T): T => suite.keep(value);
 
   it('creates every connector type; responses show which secrets are set, never their values', async () => {
     const caller = callerFor(testApp, owner);
@@ -139,7 +135,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
         (await sql<{ n: number }>`select count(*)::int as n from connectors`.execute(testApp.database.db)).rows[0]?.n,
       );
     const before = await count();
-    const unknownType = await errorOf(
+    const unknownType = await trpcFailure(
       caller.connectors.create({
         projectId,
         name: 'u',
@@ -149,7 +145,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
     );
     expect(unknownType.code).toBe('BAD_REQUEST');
     expect(unknownType.message).toContain('type');
-    const missing = await errorOf(
+    const missing = await trpcFailure(
       caller.connectors.create({
         projectId,
         name: 'm',
@@ -159,7 +155,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
     );
     expect(missing.code).toBe('BAD_REQUEST');
     expect(missing.message).toContain('apiKey');
-    const oversized = await errorOf(
+    const oversized = await trpcFailure(
       caller.connectors.create({
         projectId,
         name: 'o',
@@ -169,7 +165,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
     );
     expect(oversized.code).toBe('BAD_REQUEST');
     expect(oversized.message).toContain('token');
-    const badUrl = await errorOf(
+    const badUrl = await trpcFailure(
       caller.connectors.create({
         projectId,
         name: 'b',
@@ -217,7 +213,7 @@ describe.each(driverKinds)('connectors on %s (database)', (kind) => {
   });
 
   it('never lets a planted secret reach a response, a log line, an audit row or the stored tables', async () => {
-    const haystacks = await leakHaystacks(suite, owner, responses);
+    const haystacks = await leakHaystacks(suite, owner);
     for (const [where, text] of Object.entries(haystacks))
       expect({ where, leaked: expectNoSecrets(text, allPlanted) }).toEqual({ where, leaked: [] });
     expect(haystacks.tables).toContain('connector_credentials');

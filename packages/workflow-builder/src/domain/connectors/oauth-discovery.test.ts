@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, createTestApp, type TestApp, trpcFailure } from '../../../test/test-app.js';
 import { createKeyRing } from '../../crypto/key-ring.js';
 import { type LocalServer, startLocalServer } from '../../net/testing/local-server.js';
 import { parseAuthConfig } from './auth-config.js';
-import { connectorEnv, errorOf, oldKey } from './testing/fixtures.js';
+import { connectorEnv, oldKey } from './testing/fixtures.js';
 import { createOAuthHarness, redirectUri, resultUrl } from './testing/oauth-harness.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from './testing/oauth-provider.js';
 
@@ -108,7 +108,7 @@ describe.each(driverKinds)('OAuth configuration by issuer on %s (database)', (ki
 
   it('refuses openid without an issuer or discovery when the connector is saved', async () => {
     const explicit = { authorizationUrl: `${provider.origin}/auth`, tokenUrl: `${provider.origin}/token` };
-    const refused = await errorOf(create('openid-no-issuer', explicit));
+    const refused = await trpcFailure(create('openid-no-issuer', explicit));
     expect(refused.code).toBe('BAD_REQUEST');
     expect(refused.message).toContain('auth.issuer is required with the openid scope');
     const plain = await create('openid-later', { ...explicit, scopes: ['api:read'] });
@@ -116,16 +116,16 @@ describe.each(driverKinds)('OAuth configuration by issuer on %s (database)', (ki
       id: plain.id,
       auth: { type: 'oauth2_authorization_code', ...explicit, clientId: 'x', scopes: ['openid'] },
     });
-    expect((await errorOf(update)).message).toContain('auth.issuer is required with the openid scope');
+    expect((await trpcFailure(update)).message).toContain('auth.issuer is required with the openid scope');
     // One saved before the rule keeps working, and stays editable where auth is not touched.
     await sql`update connector_credentials set auth_config = jsonb_set(auth_config, '{scopes}', '["openid"]')
       where connector_id = ${plain.id}`.execute(testApp.database.db);
     const moved = await callerFor(testApp, owner).connectors.update({ id: plain.id, baseUrl: `${provider.origin}/v2` });
     expect(moved.settings?.auth).toMatchObject({ scopes: ['openid'] });
-    expect((await errorOf(create('discovery-no-issuer', { discovery: 'oidc' }))).message).toContain(
+    expect((await trpcFailure(create('discovery-no-issuer', { discovery: 'oidc' }))).message).toContain(
       'auth.issuer is required with auth.discovery',
     );
-    expect((await errorOf(create('nothing', { issuer: provider.issuer }))).message).toContain(
+    expect((await trpcFailure(create('nothing', { issuer: provider.issuer }))).message).toContain(
       'auth.authorizationUrl is required unless auth.discovery is set',
     );
     const stated = await create('openid-stated', { ...explicit, issuer: provider.issuer });
@@ -160,7 +160,7 @@ describe.each(driverKinds)('OAuth configuration by issuer on %s (database)', (ki
       { issuer: `${scripted.origin}/tenant-a/`, discovery: 'oauth2' },
       `${scripted.origin}/api`,
     );
-    const refused = await errorOf(callerFor(testApp, owner).connectors.oauth.start({ id: connector.id }));
+    const refused = await trpcFailure(callerFor(testApp, owner).connectors.oauth.start({ id: connector.id }));
     expect(refused.code).toBe('BAD_GATEWAY');
     expect(refused.message).toContain('issuer_mismatch');
     expect(testApp.logs.at(-1)).toContain('issuer_mismatch');
@@ -170,7 +170,7 @@ describe.each(driverKinds)('OAuth configuration by issuer on %s (database)', (ki
     const blockedIssuer = `http://127.0.0.2:${scripted.port}/tenant-a`;
     const connector = await create('blocked-issuer', { issuer: blockedIssuer, discovery: 'oauth2' });
     const seen = scripted.requests.length;
-    const refused = await errorOf(callerFor(testApp, owner).connectors.oauth.start({ id: connector.id }));
+    const refused = await trpcFailure(callerFor(testApp, owner).connectors.oauth.start({ id: connector.id }));
     expect(refused.code).toBe('FORBIDDEN');
     expect(refused.message).toContain('blocked address');
     expect(testApp.logs.at(-1)).toContain('metadata_endpoint_blocked');

@@ -37,10 +37,18 @@ export async function startConnectorSuite(kind: DriverKind, { slug, owner, viewe
   const caller = callerFor(testApp, owner);
   const projectId = (await caller.projects.create({ slug, name: 'Connectors' })).id;
   await caller.projects.members.add({ projectId, userId: viewer, role: 'viewer' });
+  const responses: unknown[] = [];
   return {
     testApp,
     upstream,
     projectId,
+    /** Every response the suite kept, for the final secret scan (leakHaystacks). */
+    responses,
+    /** Keeps a response for the secret scan and returns it. */
+    keep<T>(value: T): T {
+      responses.push(value);
+      return value;
+    },
     /** An api-key connector on the upstream's `/v1`, created by the owner; `extra` overrides any field. */
     apiKeyConnector(name: string, extra: Record<string, unknown> = {}) {
       return callerFor(testApp, owner).connectors.create({
@@ -67,9 +75,9 @@ export type ConnectorSuite = Awaited<ReturnType<typeof startConnectorSuite>>;
  * the suite kept (plus a final connector list), the app's logs, the project's audit trail
  * and a dump of every public table.
  */
-export async function leakHaystacks(suite: ConnectorSuite, owner: string, responses: unknown[]) {
+export async function leakHaystacks(suite: ConnectorSuite, owner: string) {
   const caller = callerFor(suite.testApp, owner);
-  responses.push(await caller.connectors.list({ projectId: suite.projectId }));
+  const responses = [...suite.responses, await caller.connectors.list({ projectId: suite.projectId })];
   const audit = await caller.audit.list({ projectId: suite.projectId, limit: 200 });
   return {
     responses: JSON.stringify(responses),

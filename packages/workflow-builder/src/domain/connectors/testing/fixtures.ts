@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { TRPCError } from '@trpc/server';
 import type { Database } from '@wfb/core/db/driver.js';
 import { sql } from 'kysely';
 
@@ -19,16 +18,6 @@ export function connectorEnv(extra: Record<string, string> = {}): Record<string,
     CONNECTOR_TEST_RATE_PER_MINUTE: '1000',
     ...extra,
   };
-}
-
-export async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected a TRPCError');
 }
 
 /** Every row of every table in `public`, as text: what a database dump would contain. */
