@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../test/databases.js';
-import { callerFor, createTestApp, type TestApp } from '../test/test-app.js';
+import { callerFor, createTestApp, ordersService, type TestApp } from '../test/test-app.js';
 import { publicBaseUrlOf } from './settings.js';
 
 describe('public base URL', () => {
@@ -32,13 +32,7 @@ describe.each(driverKinds)('one public base URL with HOST=0.0.0.0 and no PUBLIC_
   it('gives the OAuth redirect_uri and public interface URLs the same origin, never 0.0.0.0', async () => {
     const caller = callerFor(testApp, owner);
     const project = await caller.projects.create({ slug: `base-${kind}`, name: 'Base' });
-    const service = await caller.workflows.create({
-      projectId: project.id,
-      name: 'orders',
-      workflowType: 'orderWorkflow',
-      taskQueue: 'orders',
-      workflowIdSource: { mode: 'fixed', workflowId: 'one' },
-    });
+    const service = await caller.workflows.create(ordersService(project.id));
     const status = await caller.serviceInterfaces.create({
       serviceId: service.id,
       name: 'status',
@@ -48,7 +42,7 @@ describe.each(driverKinds)('one public base URL with HOST=0.0.0.0 and no PUBLIC_
     const published = await caller.publicInterfaces.create({
       serviceInterfaceId: status.id,
       method: 'GET',
-      path: '/status',
+      path: '/orders/{orderId}/status',
     });
     const connector = await caller.connectors.create({
       projectId: project.id,

@@ -120,3 +120,14 @@ export async function trpcFailure(promise: Promise<unknown>): Promise<{ code: st
 export async function trpcCode(promise: Promise<unknown>): Promise<string> {
   return (await trpcFailure(promise)).code;
 }
+
+/** Input of `workflows.create` for the usual test service: orders named by their `{orderId}` path segment. */
+export function ordersService(projectId: string, taskQueue = 'q') {
+  return {
+    projectId,
+    name: 'orders',
+    workflowType: 'orderWorkflow',
+    taskQueue,
+    workflowIdSource: { mode: 'path_param' as const, param: 'orderId' },
+  };
+}

@@ -3,7 +3,7 @@ import { createLogger } from '@wfb/core/logger.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../test/databases.js';
-import { callerFor, createTestApp, type TestApp, trpcFailure } from '../../test/test-app.js';
+import { callerFor, createTestApp, ordersService, type TestApp, trpcFailure } from '../../test/test-app.js';
 import { withUserTransaction } from '../db/tx.js';
 import { createIdempotencyKeys, type IdempotencyKeys } from './idempotency-keys.js';
 
@@ -19,13 +19,7 @@ describe.each(driverKinds)('idempotency keys on %s (database)', (kind) => {
     testApp = await createTestApp(kind);
     const caller = callerFor(testApp, owner);
     const project = await caller.projects.create({ slug: 'idem', name: 'Idem' });
-    const service = await caller.workflows.create({
-      projectId: project.id,
-      name: 'orders',
-      workflowType: 'orderWorkflow',
-      taskQueue: 'q',
-      workflowIdSource: { mode: 'path_param', param: 'orderId' },
-    });
+    const service = await caller.workflows.create(ordersService(project.id));
     const start = await caller.serviceInterfaces.create({ serviceId: service.id, name: 'start', type: 'start' });
     interfaceId = (await caller.publicInterfaces.create({ serviceInterfaceId: start.id, method: 'POST', path: '/o' }))
       .id;

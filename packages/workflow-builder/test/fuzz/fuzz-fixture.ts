@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalServer } from '../../src/net/testing/local-server.js';
-import { callerFor, type TestApp } from '../test-app.js';
+import { callerFor, ordersService, type TestApp } from '../test-app.js';
 import type { Ref } from './schema-arbitrary.js';
 
 /**
@@ -46,13 +46,7 @@ export function createFuzzFixture(testApp: TestApp, upstream: LocalServer) {
     const caller = callerFor(testApp, users.owner);
     const project = await caller.projects.create({ slug: `fuzz-${generation}`, name: `Fuzz ${generation}` });
     await caller.projects.members.add({ projectId: project.id, userId: users.viewer, role: 'viewer' });
-    const workflow = await caller.workflows.create({
-      projectId: project.id,
-      name: 'orders',
-      workflowType: 'orderWorkflow',
-      taskQueue: 'q',
-      workflowIdSource: { mode: 'path_param', param: 'orderId' },
-    });
+    const workflow = await caller.workflows.create(ordersService(project.id));
     const start = await caller.serviceInterfaces.create({
       serviceId: workflow.id,
       name: 'create',

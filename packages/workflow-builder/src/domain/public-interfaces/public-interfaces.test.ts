@@ -4,7 +4,7 @@ import { AppError } from '@wfb/core/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
 import { eventually } from '../../../test/eventually.js';
-import { callerFor, createTestApp, type TestApp } from '../../../test/test-app.js';
+import { callerFor, createTestApp, ordersService, type TestApp } from '../../../test/test-app.js';
 import { withUserTransaction } from '../../db/tx.js';
 import { createPublicInterfaceService } from './public-interfaces.service.js';
 
@@ -36,13 +36,7 @@ describe.each(driverKinds)('public interfaces on %s (database)', (kind) => {
   async function seedProject(userId: string, slug: string) {
     const caller = callerFor(testApp, userId);
     const project = await caller.projects.create({ slug, name: slug });
-    const service = await caller.workflows.create({
-      projectId: project.id,
-      name: 'orders',
-      workflowType: 'orderWorkflow',
-      taskQueue: 'q',
-      workflowIdSource: { mode: 'path_param', param: 'orderId' },
-    });
+    const service = await caller.workflows.create(ordersService(project.id));
     const singleton = await caller.workflows.create({
       projectId: project.id,
       name: 'settings',
