@@ -183,7 +183,7 @@ export function loadDeclarativeConfig(store: StandInStore, config: JsonObject, f
       const reference = referenceOf(input[key]);
       if (reference !== undefined) input[key] = reference;
     }
-    const checked = validateEntity(singular[item.collection], input, { dbless: true });
+    const checked = validateEntity(singular[item.collection], input, { dbless: true, refusals: store.refusals });
     if (checked.errors) Object.assign(item.errors, checked.errors);
     else item.entity = { ...checked.entity, id: item.id };
   }

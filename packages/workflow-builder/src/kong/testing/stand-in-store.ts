@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue, type KongKind } from '../kong-types.js';
-import { validateEntity } from './stand-in-entities.js';
+import { type Refusals, validateEntity } from './stand-in-entities.js';
 import { type KongErrorReply, kongError, schemaViolation, uniqueViolation } from './stand-in-errors.js';
 import { isUuidText } from './stand-in-schema.js';
 
@@ -40,7 +40,10 @@ export class StandInStore {
     plugins: new Map(),
   };
 
-  constructor(private readonly now: () => number = () => Math.floor(Date.now() / 1000)) {}
+  constructor(
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+    readonly refusals: Refusals = new Map(),
+  ) {}
 
   /** A UUID is looked up by id, anything else by the endpoint key (name; instance_name for plugins). */
   find(collection: Collection, key: string): JsonObject | undefined {
@@ -59,7 +62,7 @@ export class StandInStore {
 
   /** Validation only: the error Kong would give before it reaches storage. */
   check(collection: Collection, body: JsonObject, dbless: boolean): KongErrorReply | undefined {
-    const { errors } = validateEntity(kinds[collection], body, { dbless });
+    const { errors } = validateEntity(kinds[collection], body, { dbless, refusals: this.refusals });
     return errors ? schemaViolation(errors) : undefined;
   }
 
@@ -72,7 +75,7 @@ export class StandInStore {
       input.id = existing ? String(existing.id) : byName ? randomUUID() : key.toLowerCase();
       if (byName) input[collection === 'plugins' ? 'instance_name' : 'name'] = key;
     }
-    const { entity, errors } = validateEntity(kinds[collection], input, { dbless });
+    const { entity, errors } = validateEntity(kinds[collection], input, { dbless, refusals: this.refusals });
     if (errors) return { ok: false, error: schemaViolation(errors) };
     const id = typeof entity.id === 'string' ? entity.id.toLowerCase() : randomUUID();
     const previous = this.entities[collection].get(id);
