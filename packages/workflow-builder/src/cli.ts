@@ -6,6 +6,7 @@ import { createLogger } from '@wfb/core/logger.js';
 import { z } from 'zod';
 import { resolveSecrets } from './app.js';
 import { mintToken } from './auth/jwt.js';
+import { runDemoSeed } from './cli/demo-command.js';
 import { runKongDiff, runKongExport, runKongSync } from './cli/kong-command.js';
 import { runRotateKeys } from './cli/rotate-keys.js';
 import { generateKeySpecEntry, isValidKeyId } from './crypto/key-ring.js';
@@ -172,6 +173,18 @@ commands.kong = {
     } finally {
       await database.close();
     }
+  },
+};
+
+commands['demo-seed'] = {
+  summary: 'seed the demo project (namespace default, as the example worker serves) and print its curls',
+  usage: 'wfb demo-seed [--user <uuid>]',
+  async run(args, env) {
+    const { values } = parseArgs({ args, options: { user: { type: 'string' } } });
+    const user = z.uuid().safeParse(values.user ?? '00000000-0000-4000-8000-000000000001');
+    if (!user.success) throw new UsageError('--user must be a user id (uuid)');
+    const logger = createLogger({ level: env.LOG_LEVEL, destination: process.stderr });
+    await runDemoSeed({ env, logger, userId: user.data, write: (text) => process.stdout.write(text) });
   },
 };
 
