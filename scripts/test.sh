@@ -19,6 +19,22 @@ fi
 TEMPORAL_CLI_PATH="${TEMPORAL_CLI_PATH:-$(bash scripts/install-temporal.sh)}"
 export TEMPORAL_CLI_PATH
 
+# docker-compose.yml is validated by a real Compose parser (Debian's docker-compose; its
+# `config` needs no Docker engine). Installed as root like postgresql; CI must have it.
+if ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian docker-compose …" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends docker-compose >&2
+  elif [ "${CI:-}" = "true" ]; then
+    echo "CI needs docker-compose (apt-get install docker-compose) to validate docker-compose.yml" >&2
+    exit 1
+  else
+    echo "warning: no docker-compose; the compose test is skipped" >&2
+  fi
+fi
+
 echo "== lint" >&2
 pnpm lint
 echo "== typecheck" >&2

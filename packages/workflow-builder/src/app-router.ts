@@ -5,6 +5,7 @@ import { projectsRouter } from './domain/projects/projects.router.js';
 import { publicInterfacesRouter } from './domain/public-interfaces/public-interfaces.router.js';
 import { serviceInterfacesRouter } from './domain/service-interfaces/service-interfaces.router.js';
 import { workflowsRouter } from './domain/workflows/workflows.router.js';
+import { kongRouter } from './kong/kong.router.js';
 import { router } from './trpc/trpc.js';
 
 export const appRouter = router({
@@ -15,6 +16,7 @@ export const appRouter = router({
   workflows: workflowsRouter,
   serviceInterfaces: serviceInterfacesRouter,
   publicInterfaces: publicInterfacesRouter,
+  kong: kongRouter,
 });
 
 export type AppRouter = typeof appRouter;

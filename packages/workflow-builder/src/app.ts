@@ -8,11 +8,12 @@ import { createKeyVerifier, type KeyVerifier } from './domain/api-keys/key-verif
 import { assertStoredKeysInRing, resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import type { Env } from './env.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { createKongController, type KongController, type KongControllerDeps } from './kong/kong-controller.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
-import { connectorRouteSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
+import { connectorRouteSettingsOf, kongSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
 import { createTemporalClients, type TemporalClients } from './temporal/temporal-clients.js';
 
 /** Secrets that production must be given and local runs may generate (see env.ts). */
@@ -43,12 +44,16 @@ export interface App {
   secrets: ResolvedSecrets;
   /** See publicBaseUrlOf in settings.ts. */
   publicBaseUrl: string;
+  /** Undefined when KONG_ADMIN_URL is unset (the controller is off). */
+  kong: KongController | undefined;
   close(): Promise<void>;
 }
 
 export interface AppOverrides {
   database?: Database;
   clock?: () => Date;
+  /** Tests: Kong client and reconciler timings. */
+  kong?: Pick<KongControllerDeps, 'transport' | 'reconciler' | 'concurrency'>;
 }
 
 /**
@@ -83,6 +88,10 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
     const temporal = env.TEMPORAL_ADDRESS
       ? createTemporalClients({ address: env.TEMPORAL_ADDRESS, logger })
       : undefined;
+    const kongSettings = kongSettingsOf(env);
+    const kong = kongSettings
+      ? createKongController({ settings: kongSettings, database, logger, metrics, ...overrides.kong })
+      : undefined;
     const services = createServices({
       settings: serviceSettingsOf(env),
       logger,
@@ -93,6 +102,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       namespaces: env.TEMPORAL_MANAGE_NAMESPACES ? temporal : undefined,
       ...(overrides.clock && { clock: overrides.clock }),
       keyRing,
+      kong: { controller: kong, operatorUserIds: env.KONG_OPERATOR_USER_IDS },
     });
     const keyVerifier = createKeyVerifier({
       database,
@@ -124,6 +134,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       },
       { name: 'key-verifier', start: () => keyVerifier.start(), stop: () => keyVerifier.stop() },
       { name: 'gateway', start: () => gateway.start(), stop: () => gateway.stop() },
+      { name: 'kong', start: () => kong?.start(), stop: async () => kong?.stop() },
     ];
     for (const part of parts) {
       await part.start();
@@ -131,6 +142,15 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
     }
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
     if (temporal) readiness.push({ name: 'temporal', check: () => temporal.ping() });
+    // Kong down (or off) never makes this instance unready: the API keeps serving.
+    readiness.push({
+      name: 'kong',
+      optional: true,
+      disabled: kong === undefined,
+      check: async () => {
+        if (kong && !kong.health().healthy) throw new Error('Kong sync passes are failing');
+      },
+    });
     const verifyToken = createTokenVerifier({
       secret: secrets.jwtSecret,
       supabaseUrl: env.SUPABASE_URL,
@@ -166,6 +186,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       temporal,
       secrets,
       publicBaseUrl,
+      kong,
       async close() {
         await server.close();
         await stopAll(started, logger);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '@wfb/core/db/driver.js';
@@ -5,12 +6,15 @@ import { createLogger } from '@wfb/core/logger.js';
 import { z } from 'zod';
 import { resolveSecrets } from './app.js';
 import { mintToken } from './auth/jwt.js';
+import { runDemoSeed } from './cli/demo-command.js';
+import { runKongDiff, runKongExport, runKongSync } from './cli/kong-command.js';
 import { runRotateKeys } from './cli/rotate-keys.js';
 import { generateKeySpecEntry, isValidKeyId } from './crypto/key-ring.js';
 import { migrateAsOwner, openAppDatabase } from './db/app-database.js';
 import { migrate } from './db/migrate.js';
 import { resolveKeyRing } from './domain/connectors/encryption-keys.js';
 import { type Env, EnvError, loadEnv } from './env.js';
+import { kongSettingsOf, kongTranslationOf } from './settings.js';
 
 /** `wfb`: the operator CLI. Each command parses its own flags and fails with a usage line. */
 interface Command {
@@ -122,6 +126,65 @@ commands['generate-encryption-key'] = {
     const { values } = parseArgs({ args, options: { id: { type: 'string' } } });
     if (!values.id || !isValidKeyId(values.id)) throw new UsageError('--id must match [a-zA-Z0-9_-]{1,32}');
     process.stdout.write(`${generateKeySpecEntry(values.id)}\n`);
+  },
+};
+
+commands.kong = {
+  summary: 'Kong: diff (the plan), sync (one pass now), export (the desired kong.yml on stdout)',
+  usage: 'wfb kong diff [--json] | sync | export [--base <kong.yml>] [--mode db|dbless] [--output <file>]',
+  async run(args, env) {
+    const [action, ...rest] = args;
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        json: { type: 'boolean' },
+        base: { type: 'string' },
+        mode: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+      },
+    });
+    if (values.mode !== undefined && values.mode !== 'db' && values.mode !== 'dbless')
+      throw new UsageError('--mode must be db or dbless');
+    const translation = kongTranslationOf(env);
+    const settings = kongSettingsOf(env);
+    if (action !== 'diff' && action !== 'sync' && action !== 'export')
+      throw new UsageError('expected diff, sync or export');
+    if (action === 'export' && !translation)
+      throw new UsageError('set KONG_UPSTREAM_URL (where Kong reaches this backend)');
+    if (action !== 'export' && !settings) throw new UsageError('set KONG_ADMIN_URL and KONG_UPSTREAM_URL');
+    const logger = createLogger({ level: env.LOG_LEVEL, destination: process.stderr });
+    const database = await openAppDatabase(env, { poolSize: 2, logger, migrate: true });
+    const deps = {
+      database,
+      logger,
+      // `pnpm wfb …` prints its script banner on stdout; `--output` (or `pnpm -s`) keeps a file clean.
+      write: (text: string) => (values.output ? writeFileSync(values.output, text) : process.stdout.write(text)),
+      warn: (text: string) => process.stderr.write(`${text}\n`),
+    };
+    try {
+      if (action === 'export' && translation) {
+        await runKongExport(deps, {
+          ...translation,
+          ...(values.base && { baseConfigPath: values.base }),
+          ...(values.mode === 'db' || values.mode === 'dbless' ? { mode: values.mode } : {}),
+        });
+      } else if (action === 'diff' && settings) await runKongDiff(deps, settings, values.json === true);
+      else if (settings) await runKongSync(deps, settings);
+    } finally {
+      await database.close();
+    }
+  },
+};
+
+commands['demo-seed'] = {
+  summary: 'seed the demo project (namespace default, as the example worker serves) and print its curls',
+  usage: 'wfb demo-seed [--user <uuid>]',
+  async run(args, env) {
+    const { values } = parseArgs({ args, options: { user: { type: 'string' } } });
+    const user = z.uuid().safeParse(values.user ?? '00000000-0000-4000-8000-000000000001');
+    if (!user.success) throw new UsageError('--user must be a user id (uuid)');
+    const logger = createLogger({ level: env.LOG_LEVEL, destination: process.stderr });
+    await runDemoSeed({ env, logger, userId: user.data, write: (text) => process.stdout.write(text) });
   },
 };
 

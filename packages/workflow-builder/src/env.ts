@@ -57,6 +57,32 @@ const envSchema = z.object({
   OUTBOUND_ALLOW_CIDRS: z.string().default(''),
   OAUTH_RESULT_URL: z.url().optional(),
   KONG_ADMIN_URL: z.url().optional(),
+  /** Kong controller (on when KONG_ADMIN_URL is set); see README "Kong". */
+  KONG_ADMIN_TOKEN: z.string().min(1).optional(),
+  KONG_MODE: z.enum(['db', 'dbless']).default('db'),
+  /** Where Kong reaches this backend; required with KONG_ADMIN_URL. */
+  KONG_UPSTREAM_URL: z.url().optional(),
+  KONG_SYNC_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  KONG_RATE_LIMIT_POLICY: z.enum(['local', 'cluster', 'redis']).default('local'),
+  KONG_REDIS_HOST: z.string().min(1).optional(),
+  KONG_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+  KONG_REDIS_DATABASE: z.coerce.number().int().min(0).default(0),
+  KONG_REDIS_USERNAME: z.string().min(1).optional(),
+  KONG_REDIS_PASSWORD: z.string().min(1).optional(),
+  KONG_REDIS_SSL: booleanString.default(false),
+  /** Declarative base merged into DB-less pushes and `wfb kong export`; default the repository's kong/kong.yml. */
+  KONG_BASE_CONFIG: z.string().min(1).optional(),
+  /** Users (ids, comma-separated) who may run kong.sync and kong.diff. */
+  KONG_OPERATOR_USER_IDS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id.length > 0),
+    )
+    .pipe(z.array(z.uuid())),
   /**
    * Which proxies (Kong) may set X-Forwarded-For: `true` (any) or CIDRs/IPs
    * (comma-separated). Per-client limits (failed key attempts) key on the client's IP,
@@ -107,11 +133,25 @@ function productionProblems(source: Record<string, string | undefined>): string[
   return problems;
 }
 
+/** Kong settings that only make sense together (Kong would refuse the rest at the first sync). */
+function kongProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.KONG_ADMIN_URL && !env.KONG_UPSTREAM_URL)
+    problems.push('KONG_UPSTREAM_URL: required with KONG_ADMIN_URL (where Kong reaches this backend)');
+  if (env.KONG_MODE === 'dbless' && env.KONG_RATE_LIMIT_POLICY === 'cluster')
+    problems.push('KONG_RATE_LIMIT_POLICY: "cluster" needs a database; DB-less Kong refuses it (use local or redis)');
+  if (env.KONG_RATE_LIMIT_POLICY === 'redis' && !env.KONG_REDIS_HOST)
+    problems.push('KONG_REDIS_HOST: required with KONG_RATE_LIMIT_POLICY=redis');
+  return problems;
+}
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = envSchema.safeParse(cleaned);
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...(result.success
+      ? kongProblems(result.data)
+      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
     ...productionProblems(cleaned),
   ];
   if (result.success) {

@@ -18,6 +18,10 @@ import type { AppContext } from './trpc/trpc.js';
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /** Reported, but a failure does not make the instance unready (Kong: the API serves without it). */
+  optional?: boolean;
+  /** Switched off by configuration: reported as ok and disabled, never run. */
+  disabled?: boolean;
 }
 
 export interface ServerDeps {
@@ -87,17 +91,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Public: says which part is down, never why (hostnames, auth errors go to the log).
   app.get('/readyz', async (request, reply) => {
     const results = await Promise.all(
-      deps.readiness.map(async ({ name, check }) => {
+      deps.readiness.map(async ({ name, check, optional, disabled }) => {
+        const flags = { ...(optional && { optional: true }), ...(disabled && { disabled: true }) };
+        if (disabled) return { name, ok: true, ...flags };
         try {
           await check();
-          return { name, ok: true };
+          return { name, ok: true, ...flags };
         } catch (error) {
           request.log.warn({ err: error, check: name }, 'readiness check failed');
-          return { name, ok: false };
+          return { name, ok: false, ...flags };
         }
       }),
     );
-    const ready = results.every((result) => result.ok);
+    const ready = results.every((result) => result.ok || result.optional === true);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
   });
 

@@ -6,6 +6,8 @@ import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createConnectorModule } from './domain/connectors/connectors.module.js';
 import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 import { createServicesModule } from './domain/workflows/services.module.js';
+import { createKongService } from './kong/kong.service.js';
+import type { KongController } from './kong/kong-controller.js';
 import type { ServiceSettings } from './settings.js';
 import type { TemporalClients } from './temporal/temporal-clients.js';
 
@@ -21,6 +23,8 @@ export interface ServiceDeps {
   clock?: () => Date;
   /** Key ring for connector credentials (resolveKeyRing in domain/connectors/encryption-keys.ts). */
   keyRing: KeyRing;
+  /** The Kong controller, when KONG_ADMIN_URL is set, and who may operate it. */
+  kong?: { controller: KongController | undefined; operatorUserIds: readonly string[] };
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -43,7 +47,15 @@ export function createServices(deps: ServiceDeps) {
       keyRing: deps.keyRing,
       ...(deps.clock && { clock: deps.clock }),
     }),
-    ...createServicesModule({ publicBaseUrl: deps.settings.publicBaseUrl }),
+    ...createServicesModule({
+      publicBaseUrl: deps.settings.publicBaseUrl,
+      kongSync: deps.kong?.controller !== undefined,
+    }),
+    kong: createKongService({
+      controller: deps.kong?.controller,
+      operatorUserIds: deps.kong?.operatorUserIds ?? [],
+      database: deps.database,
+    }),
   };
 }
 

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import type { ConnectorSettings } from './domain/connectors/connectors.module.js';
 import type { Env } from './env.js';
+import type { RateLimitOptions } from './kong/translate-plugins.js';
 
 /**
  * What each part of the control plane reads from the environment, picked once here, so
@@ -54,6 +56,65 @@ export function connectorRouteSettingsOf(env: Env): ConnectorRouteSettings {
   return {
     oauthResultUrl: env.OAUTH_RESULT_URL,
     proxyUserRatePerMinute: env.CONNECTOR_PROXY_USER_RATE_PER_MINUTE,
+  };
+}
+
+/** How the Kong controller turns public interfaces into Kong entities (also `wfb kong export`). */
+export interface KongTranslationSettings {
+  mode: Env['KONG_MODE'];
+  /** Where Kong reaches this backend. */
+  upstreamUrl: string;
+  /** Kong's request-size-limiting mirrors the gateway's own body limit. */
+  bodyLimitBytes: number;
+  rateLimit: RateLimitOptions;
+  /** The declarative base merged into DB-less pushes and exports (kong/kong.yml by default). */
+  baseConfigPath: string;
+}
+
+export interface KongSettings extends KongTranslationSettings {
+  adminUrl: string;
+  adminToken: string | undefined;
+  intervalMs: number;
+}
+
+/** The repository's kong/kong.yml, next to packages/. */
+export const defaultKongBaseConfig = fileURLToPath(new URL('../../../kong/kong.yml', import.meta.url));
+
+/** Undefined without KONG_UPSTREAM_URL: nothing to point Kong at (env.ts requires it with KONG_ADMIN_URL). */
+export function kongTranslationOf(env: Env): KongTranslationSettings | undefined {
+  if (!env.KONG_UPSTREAM_URL) return undefined;
+  const policy = env.KONG_RATE_LIMIT_POLICY;
+  return {
+    mode: env.KONG_MODE,
+    upstreamUrl: env.KONG_UPSTREAM_URL,
+    bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+    rateLimit: {
+      policy,
+      ...(policy === 'redis' &&
+        env.KONG_REDIS_HOST && {
+          redis: {
+            host: env.KONG_REDIS_HOST,
+            port: env.KONG_REDIS_PORT,
+            database: env.KONG_REDIS_DATABASE,
+            username: env.KONG_REDIS_USERNAME ?? null,
+            password: env.KONG_REDIS_PASSWORD ?? null,
+            ssl: env.KONG_REDIS_SSL,
+          },
+        }),
+    },
+    baseConfigPath: env.KONG_BASE_CONFIG ?? defaultKongBaseConfig,
+  };
+}
+
+/** Undefined when the controller is off (no KONG_ADMIN_URL). */
+export function kongSettingsOf(env: Env): KongSettings | undefined {
+  const translation = kongTranslationOf(env);
+  if (!env.KONG_ADMIN_URL || !translation) return undefined;
+  return {
+    ...translation,
+    adminUrl: env.KONG_ADMIN_URL,
+    adminToken: env.KONG_ADMIN_TOKEN,
+    intervalMs: env.KONG_SYNC_INTERVAL_MS,
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createLogger } from '@wfb/core/logger.js';
-import { type App, createApp } from '../src/app.js';
+import { type App, type AppOverrides, createApp } from '../src/app.js';
 import { appRouter } from '../src/app-router.js';
 import { mintToken } from '../src/auth/jwt.js';
 import { parseEnv } from '../src/env.js';
@@ -50,7 +50,11 @@ export function createAppOn(database: TestDatabase, env: Record<string, string> 
   return createApp(parsed, createLogger({ level: parsed.LOG_LEVEL }), { database });
 }
 
-export async function createTestApp(kind: DriverKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: DriverKind,
+  env: Record<string, string> = {},
+  overrides: Omit<AppOverrides, 'database'> = {},
+): Promise<TestApp> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -60,7 +64,10 @@ export async function createTestApp(kind: DriverKind, env: Record<string, string
   });
   const database = await createTestDatabase(kind);
   const parsed = testEnv(env);
-  const app = await createApp(parsed, createLogger({ level: parsed.LOG_LEVEL, destination }), { database });
+  const app = await createApp(parsed, createLogger({ level: parsed.LOG_LEVEL, destination }), {
+    ...overrides,
+    database,
+  });
   return {
     app,
     database,

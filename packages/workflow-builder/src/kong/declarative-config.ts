@@ -34,16 +34,30 @@ function entityList(base: JsonObject, key: string): JsonObject[] {
   return value as JsonObject[];
 }
 
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** Linear in the number of entities (grouped once), not routes × plugins: 10,000s of interfaces. */
 export function nestedEntities(state: KongState): { services: JsonObject[]; plugins: JsonObject[] } {
+  const routesByService = groupBy(state.routes, (route) => route.service.id);
+  const pluginsByRoute = groupBy(state.plugins, (plugin) => plugin.route?.id);
+  const pluginsByService = groupBy(state.plugins, (plugin) => plugin.service?.id);
   const services = state.services.map((service) => {
-    const routes = state.routes
-      .filter((route) => route.service.id === service.id)
-      .map((route) => {
-        const { service: _service, ...rest } = route;
-        const plugins = state.plugins.filter((plugin) => plugin.route?.id === route.id).map(pluginWithoutScope);
-        return plugins.length > 0 ? { ...rest, plugins } : rest;
-      });
-    const plugins = state.plugins.filter((plugin) => plugin.service?.id === service.id).map(pluginWithoutScope);
+    const routes = (routesByService.get(service.id) ?? []).map((route) => {
+      const { service: _service, ...rest } = route;
+      const plugins = (pluginsByRoute.get(route.id) ?? []).map(pluginWithoutScope);
+      return plugins.length > 0 ? { ...rest, plugins } : rest;
+    });
+    const plugins = (pluginsByService.get(service.id) ?? []).map(pluginWithoutScope);
     return { ...service, routes, plugins };
   });
   const plugins = state.plugins.filter((plugin) => !plugin.route && !plugin.service).map(pluginWithoutScope);

@@ -54,13 +54,13 @@ function ownerOf(entity: JsonObject): string | null {
   return interfaceIdOf(stringArray(entity.tags), nameOf(entity));
 }
 
-interface Resolved {
+export interface Resolved {
   kind: KongKind;
   entity: JsonObject & { id: string };
 }
 
 /** Replaces desired ids by the ids of the live entities they correspond to. */
-function resolve(desired: KongState, live: LiveKongState): Resolved[] {
+export function resolve(desired: KongState, live: LiveKongState): Resolved[] {
   const liveByName = (entities: KongEntity[]) =>
     new Map(entities.filter(isManaged).map((entity) => [nameOf(entity), entity.id]));
   const serviceIds = new Map<string, string>();

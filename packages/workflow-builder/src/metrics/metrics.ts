@@ -36,8 +36,45 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
   });
 
+  const kongPasses = new Counter({
+    name: 'wfb_kong_sync_passes_total',
+    help: 'Kong controller passes by mode and result (ok, failed: Kong unreachable or refused the whole configuration).',
+    labelNames: ['mode', 'result'] as const,
+    registers: [registry],
+  });
+  const kongWrites = new Counter({
+    name: 'wfb_kong_sync_writes_total',
+    help: 'Writes the Kong controller sent: entity upserts and deletes (DB mode), configuration pushes (DB-less).',
+    labelNames: ['mode', 'kind', 'action'] as const,
+    registers: [registry],
+  });
+  const kongErrors = new Counter({
+    name: 'wfb_kong_sync_errors_total',
+    help: 'Entities Kong refused, and public interfaces that could not be translated, per pass.',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  });
+  const kongDriftRepairs = new Counter({
+    name: 'wfb_kong_drift_repairs_total',
+    help: 'Writes that restored Kong state changed or lost outside the controller (hand edits, a Kong restarted empty).',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    kongPass(mode: string, result: 'ok' | 'failed') {
+      kongPasses.inc({ mode, result });
+    },
+    kongWrite(mode: string, kind: string, action: string) {
+      kongWrites.inc({ mode, kind, action });
+    },
+    kongErrors(mode: string, count: number) {
+      if (count > 0) kongErrors.inc({ mode }, count);
+    },
+    kongDriftRepairs(mode: string, count: number) {
+      if (count > 0) kongDriftRepairs.inc({ mode }, count);
+    },
     keyVerification(kind: KeyVerificationOutcome) {
       keyVerifications.inc({ result: kind });
     },

@@ -8,6 +8,7 @@ import { adminRoles, readRoles, requireRole } from '../projects/project-access.j
 import { findProject } from '../projects/projects.store.js';
 import { findServiceInterface } from '../service-interfaces/service-interfaces.store.js';
 import { findWorkflow } from '../workflows/workflows.store.js';
+import { type KongStatusView, kongStatusesFor } from './kong-status.store.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import { checkRoute, publicUrl } from './public-interface-rules.js';
 import * as store from './public-interfaces.store.js';
@@ -21,6 +22,8 @@ import { defaultRouteHash, type RouteHashFunction, routeHashPattern } from './ro
  */
 export interface PublicInterfaceServiceDeps {
   publicBaseUrl: string;
+  /** The Kong controller runs (KONG_ADMIN_URL): views carry each interface's sync status, else `kong: null`. */
+  kongSync?: boolean;
   routeHash?: RouteHashFunction;
   maxHashAttempts?: number;
 }
@@ -43,6 +46,15 @@ export interface UpdatePublicInterfaceInput {
   description?: string | undefined;
 }
 
+/** An interface the controller has not reported on yet. */
+const pendingKongStatus: KongStatusView = {
+  status: 'pending',
+  kongRouteId: null,
+  kongPluginIds: [],
+  lastError: null,
+  lastSyncedAt: null,
+};
+
 export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
   const routeHash = deps.routeHash ?? defaultRouteHash;
   const maxHashAttempts = deps.maxHashAttempts ?? 5;
@@ -63,6 +75,24 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
+  }
+
+  type View = ReturnType<typeof toView>;
+
+  /** Adds the Kong sync status, read in the caller's transaction (RLS: their projects only). */
+  async function withKong<T extends View>(tx: Tx, views: T[]) {
+    if (!deps.kongSync) return views.map((view) => ({ ...view, kong: null }));
+    const statuses = await kongStatusesFor(
+      tx,
+      views.map((view) => view.id),
+    );
+    return views.map((view) => ({ ...view, kong: statuses.get(view.id) ?? pendingKongStatus }));
+  }
+
+  async function oneWithKong(tx: Tx, view: View) {
+    const [withStatus] = await withKong(tx, [view]);
+    if (!withStatus) throw new Error('a view went missing');
+    return withStatus;
   }
 
   /** The interface and its service, with the caller's role checked on their project. */
@@ -120,7 +150,7 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
         }
         if (row) {
           await audit(tx, userActor(user), row, 'public_interface.created', { hashAttempts: attempt + 1 });
-          return toView(row);
+          return oneWithKong(tx, toView(row));
         }
       }
       throw new AppError('CONFLICT', `no free route hash after ${maxHashAttempts} attempts; try again`);
@@ -128,11 +158,14 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
 
     async list(tx: Tx, user: AuthUser, input: { projectId: string; serviceInterfaceId?: string | undefined }) {
       await requireRole(tx, input.projectId, user.id, readRoles);
-      return (await store.listPublicInterfaces(tx, input.projectId, input.serviceInterfaceId)).map(toView);
+      return withKong(
+        tx,
+        (await store.listPublicInterfaces(tx, input.projectId, input.serviceInterfaceId)).map(toView),
+      );
     },
 
     async get(tx: Tx, user: AuthUser, id: string) {
-      return toView(await loadOwned(tx, user, id, readRoles));
+      return oneWithKong(tx, toView(await loadOwned(tx, user, id, readRoles)));
     },
 
     async update(tx: Tx, user: AuthUser, input: UpdatePublicInterfaceInput) {
@@ -153,7 +186,7 @@ export function createPublicInterfaceService(deps: PublicInterfaceServiceDeps) {
       await audit(tx, userActor(user), row, 'public_interface.updated', {
         changed: Object.keys(input).filter((field) => field !== 'id'),
       });
-      return toView(row);
+      return oneWithKong(tx, toView(row));
     },
 
     async remove(tx: Tx, user: AuthUser, id: string) {

@@ -80,8 +80,17 @@ function referenceOf(value: JsonValue | undefined): JsonValue | undefined {
 }
 
 function checkReferences(items: Item[]): void {
-  const byCollection = (collection: Collection) =>
-    items.filter((item) => item.collection === collection && item.entity);
+  // First valid entity per id and per name, as the linear search it replaces found them.
+  const index = new Map<string, Item>();
+  for (const item of items) {
+    if (!item.entity) continue;
+    for (const key of [
+      `${item.collection}:id:${String(item.entity.id)}`,
+      `${item.collection}:name:${String(item.entity.name)}`,
+    ]) {
+      if (!index.has(key)) index.set(key, item);
+    }
+  }
   const seen = new Map<string, Item>();
   for (const item of items) {
     if (!item.entity) continue;
@@ -92,9 +101,10 @@ function checkReferences(items: Item[]): void {
     ] as const) {
       const reference = entity[field];
       if (!isJsonObject(reference)) continue;
-      const found = byCollection(target).find((other) =>
-        typeof reference.id === 'string' ? other.entity?.id === reference.id : other.entity?.name === reference.name,
-      );
+      const found =
+        typeof reference.id === 'string'
+          ? index.get(`${target}:id:${reference.id}`)
+          : index.get(`${target}:name:${String(reference.name)}`);
       if (found?.entity) entity[field] = { id: String(found.entity.id) };
       else {
         const key = String(reference.id ?? reference.name);
@@ -183,7 +193,7 @@ export function loadDeclarativeConfig(store: StandInStore, config: JsonObject, f
       const reference = referenceOf(input[key]);
       if (reference !== undefined) input[key] = reference;
     }
-    const checked = validateEntity(singular[item.collection], input, { dbless: true });
+    const checked = validateEntity(singular[item.collection], input, { dbless: true, refusals: store.refusals });
     if (checked.errors) Object.assign(item.errors, checked.errors);
     else item.entity = { ...checked.entity, id: item.id };
   }

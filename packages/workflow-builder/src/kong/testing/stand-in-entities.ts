@@ -129,8 +129,24 @@ function pluginChecks(plugin: JsonObject, errors: ErrorTree, dbless: boolean): v
   definition?.entityChecks?.(isJsonObject(plugin.config) ? plugin.config : {}, errors);
 }
 
+/** A test's way to make Kong refuse one entity: its name (a plugin's instance_name) → field error. */
+export type Refusals = ReadonlyMap<string, { field: string; message: string }>;
+
+export interface ValidateOptions {
+  dbless: boolean;
+  refusals?: Refusals;
+}
+
 /** Validates `input` as Kong would on POST/PUT and returns the entity with defaults filled. */
-export function validateEntity(kind: KongKind, input: JsonObject, options: { dbless: boolean }): EntityCheck {
+export function validateEntity(kind: KongKind, input: JsonObject, options: ValidateOptions): EntityCheck {
+  const checked = validateKnown(kind, input, options);
+  const key = kind === 'plugin' ? input.instance_name : input.name;
+  const refusal = typeof key === 'string' ? options.refusals?.get(key) : undefined;
+  if (!refusal) return checked;
+  return { entity: checked.entity, errors: { ...checked.errors, [refusal.field]: refusal.message } };
+}
+
+function validateKnown(kind: KongKind, input: JsonObject, options: ValidateOptions): EntityCheck {
   const errors: ErrorTree = {};
   if (kind === 'service') {
     const expanded = expandServiceUrl(input, errors);

@@ -37,8 +37,8 @@ export interface RecordedRequest {
 export const emptyHash = '0'.repeat(32);
 
 export class KongStandIn {
-  readonly store = new StandInStore();
   readonly faults = new FaultControls();
+  readonly store = new StandInStore(undefined, this.faults.refusals);
   readonly requests: RecordedRequest[] = [];
   /** DB-less: md5 of the loaded config; all zeros until one is loaded (or after `restart`). */
   configurationHash = emptyHash;
@@ -125,7 +125,7 @@ export class KongStandIn {
       body: text,
     });
     if (this.faults.delayMs > 0) await delay(this.faults.delayMs);
-    const fault = this.faults.next();
+    const fault = this.faults.next({ method: request.method ?? 'GET', path: url.pathname });
     if (fault?.kind === 'reset') {
       request.socket.destroy();
       return;
