@@ -35,11 +35,29 @@ export function connectorSettingsOf(env: Env): ConnectorSettings {
   };
 }
 
+export interface NexusSettings {
+  /** The task queue every project namespace's worker fleet serves; endpoint targets use it. */
+  taskQueue: string;
+  tombstoneRetentionMs: number;
+  controllerIntervalMs: number;
+  testTimeoutMs: number;
+}
+
+export function nexusSettingsOf(env: Env): NexusSettings {
+  return {
+    taskQueue: env.NEXUS_TASK_QUEUE,
+    tombstoneRetentionMs: env.NEXUS_TOMBSTONE_RETENTION_MS,
+    controllerIntervalMs: env.NEXUS_CONTROLLER_INTERVAL_MS,
+    testTimeoutMs: env.NEXUS_TEST_TIMEOUT_MS,
+  };
+}
+
 export interface ServiceSettings {
   publicBaseUrl: string;
   namespacePrefix: string;
   allowedNamespaces: readonly string[];
   connectors: ConnectorSettings;
+  nexus: NexusSettings;
 }
 
 export function serviceSettingsOf(env: Env): ServiceSettings {
@@ -48,6 +66,7 @@ export function serviceSettingsOf(env: Env): ServiceSettings {
     namespacePrefix: env.TEMPORAL_NAMESPACE_PREFIX,
     allowedNamespaces: env.TEMPORAL_ALLOWED_NAMESPACES,
     connectors: connectorSettingsOf(env),
+    nexus: nexusSettingsOf(env),
   };
 }
 
