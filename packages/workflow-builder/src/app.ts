@@ -9,10 +9,12 @@ import { assertStoredKeysInRing, resolveKeyRing } from './domain/connectors/encr
 import type { Env } from './env.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createNexusController, type NexusController } from './nexus/nexus-controller.js';
+import { createOperatorEndpoints } from './nexus/operator-endpoints.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
-import { connectorRouteSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
+import { connectorRouteSettingsOf, nexusSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
 import { createTemporalClients, type TemporalClients } from './temporal/temporal-clients.js';
 
 /** Secrets that production must be given and local runs may generate (see env.ts). */
@@ -40,6 +42,8 @@ export interface App {
   /** Public REST gateway: route table, metrics, limiter. */
   gateway: Gateway;
   temporal: TemporalClients | undefined;
+  /** Nexus endpoint controller; absent without TEMPORAL_ADDRESS. */
+  nexus: NexusController | undefined;
   secrets: ResolvedSecrets;
   /** See publicBaseUrlOf in settings.ts. */
   publicBaseUrl: string;
@@ -115,6 +119,17 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       routeRefreshIntervalMs: env.GATEWAY_ROUTE_REFRESH_MS,
       metricsToken: env.METRICS_TOKEN,
     });
+    const nexusSettings = nexusSettingsOf(env);
+    const nexus =
+      temporal &&
+      createNexusController({
+        database,
+        logger,
+        endpoints: createOperatorEndpoints(() => temporal.connection()),
+        taskQueue: nexusSettings.taskQueue,
+        tombstoneRetentionMs: nexusSettings.tombstoneRetentionMs,
+        intervalMs: nexusSettings.controllerIntervalMs,
+      });
     const parts: AppPart[] = [
       { name: 'temporal', start: () => undefined, stop: async () => temporal?.close() },
       {
@@ -124,6 +139,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       },
       { name: 'key-verifier', start: () => keyVerifier.start(), stop: () => keyVerifier.stop() },
       { name: 'gateway', start: () => gateway.start(), stop: () => gateway.stop() },
+      { name: 'nexus', start: () => nexus?.start(), stop: async () => nexus?.stop() },
     ];
     for (const part of parts) {
       await part.start();
@@ -164,6 +180,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       keyVerifier,
       gateway,
       temporal,
+      nexus,
       secrets,
       publicBaseUrl,
       async close() {
