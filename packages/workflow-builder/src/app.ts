@@ -126,6 +126,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
         database,
         logger,
         endpoints: createOperatorEndpoints(() => temporal.connection()),
+        scope: nexusSettings.endpointScope,
         taskQueue: nexusSettings.taskQueue,
         tombstoneRetentionMs: nexusSettings.tombstoneRetentionMs,
         intervalMs: nexusSettings.controllerIntervalMs,

@@ -79,6 +79,11 @@ const envSchema = z.object({
   GATEWAY_ROUTE_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Nexus: the task queue worker fleets serve in every project namespace (endpoint target). */
   NEXUS_TASK_QUEUE: z.string().min(1).max(255).default('wfb-nexus'),
+  /** Marks this deployment's Nexus endpoints; deployments sharing a Temporal cluster need distinct scopes. */
+  NEXUS_ENDPOINT_SCOPE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .default('default'),
   /** How long a revoked or deleted connector's endpoint keeps refusing calls before removal. */
   NEXUS_TOMBSTONE_RETENTION_MS: z.coerce
     .number()

@@ -38,6 +38,7 @@ export function connectorSettingsOf(env: Env): ConnectorSettings {
 export interface NexusSettings {
   /** The task queue every project namespace's worker fleet serves; endpoint targets use it. */
   taskQueue: string;
+  endpointScope: string;
   tombstoneRetentionMs: number;
   controllerIntervalMs: number;
   testTimeoutMs: number;
@@ -46,6 +47,7 @@ export interface NexusSettings {
 export function nexusSettingsOf(env: Env): NexusSettings {
   return {
     taskQueue: env.NEXUS_TASK_QUEUE,
+    endpointScope: env.NEXUS_ENDPOINT_SCOPE,
     tombstoneRetentionMs: env.NEXUS_TOMBSTONE_RETENTION_MS,
     controllerIntervalMs: env.NEXUS_CONTROLLER_INTERVAL_MS,
     testTimeoutMs: env.NEXUS_TEST_TIMEOUT_MS,

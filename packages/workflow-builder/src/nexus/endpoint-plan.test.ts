@@ -10,7 +10,7 @@ import {
 
 const day = 24 * 3600 * 1000;
 const now = Date.parse('2026-12-01T12:00:00Z');
-const options = { taskQueue: 'wfb-nexus', retentionMs: 7 * day, now };
+const options = { scope: 'test', taskQueue: 'wfb-nexus', retentionMs: 7 * day, now };
 
 function row(overrides: Partial<ControllerRow> = {}): ControllerRow {
   return {
@@ -44,6 +44,7 @@ describe('desiredState', () => {
         taskQueue: 'wfb-nexus',
         description: {
           managedBy: endpointMarker,
+          scope: 'test',
           connectorId: 'c1',
           sourceProjectId: 'p-src',
           targetProjectId: 'p-tgt',
@@ -110,6 +111,7 @@ describe('planEndpoints', () => {
     taskQueue: 'wfb-nexus',
     description: {
       managedBy: endpointMarker,
+      scope: 'test',
       connectorId: 'c1',
       sourceProjectId: 'p-src',
       targetProjectId: 'p-tgt',
@@ -120,22 +122,19 @@ describe('planEndpoints', () => {
 
   it('creates what is missing, leaves what matches, updates what drifted', () => {
     const desired = desiredState([row()], options);
-    expect(planEndpoints(desired, []).actions.map((action) => action.kind)).toEqual(['create']);
-    expect(planEndpoints(desired, [ours()])).toMatchObject({ actions: [], inSync: new Map([['c1', ours()]]) });
-    const drifted = planEndpoints(desired, [ours({ namespace: 'elsewhere' })]);
+    expect(planEndpoints(desired, [], 'test').actions.map((action) => action.kind)).toEqual(['create']);
+    expect(planEndpoints(desired, [ours()], 'test')).toMatchObject({ actions: [], inSync: new Map([['c1', ours()]]) });
+    const drifted = planEndpoints(desired, [ours({ namespace: 'elsewhere' })], 'test');
     expect(drifted.actions).toMatchObject([{ kind: 'update', connectorId: 'c1', current: { id: 'ep1', version: 3 } }]);
   });
 
   it('adopts an endpoint of ours left by another connector id, and deletes ours nobody wants', () => {
     const desired = desiredState([row()], options);
-    const adopted = planEndpoints(desired, [
-      ours({
-        description: { ...(ours().description as NonNullable<ActualEndpoint['description']>), connectorId: 'x' },
-      }),
-    ]);
+    const previous = ours().description as NonNullable<ActualEndpoint['description']>;
+    const adopted = planEndpoints(desired, [ours({ description: { ...previous, connectorId: 'x' } })], 'test');
     expect(adopted.actions.map((action) => action.kind)).toEqual(['update']);
     const orphan = ours({ id: 'ep9', name: 'wfb-orphan-1' });
-    expect(planEndpoints(desired, [ours(), orphan]).actions).toMatchObject([
+    expect(planEndpoints(desired, [ours(), orphan], 'test').actions).toMatchObject([
       { kind: 'delete', current: { id: 'ep9' } },
     ]);
   });
@@ -144,7 +143,7 @@ describe('planEndpoints', () => {
     const desired = desiredState([row()], options);
     const foreign = ours({ description: undefined });
     const other = ours({ id: 'ep7', name: 'someone-elses', description: undefined });
-    const plan = planEndpoints(desired, [foreign, other]);
+    const plan = planEndpoints(desired, [foreign, other], 'test');
     expect(plan.actions).toEqual([]);
     expect(plan.conflicts.get('c1')).toContain('not managed by this control plane');
   });

@@ -12,13 +12,15 @@ import { nexusEndpointName } from '@wfb/core/nexus/endpoint-name.js';
  * the target namespace while that project exists, else the source namespace: either way a
  * handler that knows the connector refuses the call.
  *
- * Ours are the endpoints whose description carries our marker; no other endpoint is ever
- * updated or deleted, and a foreign endpoint holding a wanted name is reported, not taken.
+ * Ours are the endpoints whose description carries our marker and our scope (deployments
+ * sharing a cluster use different scopes); no other endpoint is ever updated or deleted, and
+ * a foreign endpoint holding a wanted name is reported, not taken.
  */
 export const endpointMarker = 'workflow-builder/project-connector';
 
 export interface EndpointDescription {
   managedBy: typeof endpointMarker;
+  scope: string;
   connectorId: string;
   sourceProjectId: string;
   targetProjectId: string | null;
@@ -70,6 +72,7 @@ export interface DesiredState {
 }
 
 export interface DesireOptions {
+  scope: string;
   taskQueue: string;
   retentionMs: number;
   now: number;
@@ -124,6 +127,7 @@ export function desiredState(rows: readonly ControllerRow[], options: DesireOpti
         taskQueue: options.taskQueue,
         description: {
           managedBy: endpointMarker,
+          scope: options.scope,
           connectorId: row.id,
           sourceProjectId: row.projectId,
           targetProjectId: row.targetProjectId,
@@ -151,6 +155,7 @@ export interface EndpointPlan {
 function sameDescription(a: EndpointDescription | undefined, b: EndpointDescription): boolean {
   return (
     a !== undefined &&
+    a.scope === b.scope &&
     a.connectorId === b.connectorId &&
     a.sourceProjectId === b.sourceProjectId &&
     a.targetProjectId === b.targetProjectId &&
@@ -167,7 +172,11 @@ export function matches(actual: ActualEndpoint, spec: EndpointSpec): boolean {
   );
 }
 
-export function planEndpoints(desired: DesiredState, actual: readonly ActualEndpoint[]): EndpointPlan {
+export function planEndpoints(desired: DesiredState, all: readonly ActualEndpoint[], scope: string): EndpointPlan {
+  // Another scope's endpoints are as foreign as anyone's.
+  const actual = all.map((endpoint) =>
+    endpoint.description?.scope === scope ? endpoint : { ...endpoint, description: undefined },
+  );
   const byName = new Map(actual.map((endpoint) => [endpoint.name, endpoint]));
   const actions: EndpointAction[] = [];
   const inSync = new Map<string, ActualEndpoint>();

@@ -43,6 +43,7 @@ describe.each(driverKinds)('nexus endpoint controller on %s (database, fake oper
       database: testApp.database,
       logger: createLogger({ level: 'silent' }),
       endpoints: fake,
+      scope: 'test',
       taskQueue: 'wfb-nexus',
       tombstoneRetentionMs: 7 * day,
       // Passes run when the test asks; the timer and NOTIFY must not race it.

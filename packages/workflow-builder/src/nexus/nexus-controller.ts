@@ -29,6 +29,8 @@ export interface NexusControllerOptions {
   database: Database;
   logger: Logger;
   endpoints: EndpointApi;
+  /** Tells this deployment's endpoints from another's on a shared cluster. */
+  scope: string;
   taskQueue: string;
   tombstoneRetentionMs: number;
   intervalMs?: number;
@@ -91,11 +93,12 @@ export function createNexusController(options: NexusControllerOptions): NexusCon
   async function pass(): Promise<NexusPassOutcome> {
     const rows = await listControllerRows(options.database.db);
     const desired = desiredState(rows, {
+      scope: options.scope,
       taskQueue: options.taskQueue,
       retentionMs: options.tombstoneRetentionMs,
       now: clock(),
     });
-    const plan = planEndpoints(desired, await options.endpoints.list());
+    const plan = planEndpoints(desired, await options.endpoints.list(), options.scope);
     const outcome: NexusPassOutcome = { writes: 0, errors: 0, created: 0, updated: 0, deleted: 0, purged: 0 };
     const synced = new Map<string, ActualEndpoint>(plan.inSync);
     const failed = new Map<string, string>(plan.conflicts);

@@ -39,6 +39,7 @@ export function decodeDescription(payload: RawSpec['description']): EndpointDesc
     if (candidate.managedBy !== endpointMarker || typeof candidate.connectorId !== 'string') return undefined;
     return {
       managedBy: endpointMarker,
+      scope: typeof candidate.scope === 'string' ? candidate.scope : '',
       connectorId: candidate.connectorId,
       sourceProjectId: String(candidate.sourceProjectId ?? ''),
       targetProjectId: typeof candidate.targetProjectId === 'string' ? candidate.targetProjectId : null,
