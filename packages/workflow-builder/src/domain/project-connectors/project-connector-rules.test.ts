@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createDatabase } from '@wfb/core/db/driver.js';
 import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverKinds } from '../../../test/databases.js';
@@ -167,5 +168,39 @@ describe.each(driverKinds)('project connector rules under direct SQL on %s (data
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(tombstoned.tombstoned_at).not.toBeNull();
+  });
+});
+
+describe.runIf(driverKinds.includes('postgres'))('the worker role wfb_worker (postgres)', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await createTestApp('postgres');
+    await callerFor(testApp, randomUUID()).projects.create({ slug: 'worker-role', name: 'W' });
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('reads the two views and nothing else, and writes nothing', async () => {
+    const url = new URL(testApp.database.url ?? '');
+    url.username = 'wfb_worker';
+    const worker = await createDatabase({ databaseUrl: url.toString(), poolSize: 1 });
+    const state = (statement: RawBuilder<unknown>) =>
+      statement.execute(worker.db).then(
+        () => 'ok',
+        (error: { code?: string }) => error.code ?? 'error',
+      );
+    try {
+      expect(await state(sql`select * from wfb_worker.connector_policy`)).toBe('ok');
+      expect(await state(sql`select * from wfb_worker.project_namespaces`)).toBe('ok');
+      for (const table of ['projects', 'project_connectors', 'connector_credentials', 'api_keys', 'audit_events']) {
+        expect(await state(sql`select 1 from ${sql.table(`public.${table}`)} limit 1`)).toBe('42501');
+      }
+      expect(await state(sql`update public.project_connectors set description = 'x'`)).toBe('42501');
+      expect(await state(sql`set role service_role`)).toBe('42501');
+    } finally {
+      await worker.close();
+    }
   });
 });
