@@ -85,6 +85,7 @@ export async function createNexusHarness(options: {
     taskQueue,
     nexus: { database: workerDatabase, taskQueue: nexusTaskQueue, allProjects: false },
     workflowsPath: nexusTestWorkflowsPath,
+    installRuntime: true,
   });
   const connection = await Connection.connect({ address: options.address });
   const clients = new Map<string, Client>();

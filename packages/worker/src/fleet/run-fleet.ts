@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Runtime } from '@temporalio/worker';
 import { type ChangeFeed, createChangeFeed } from '@wfb/core/db/change-feed.js';
 import type { Database } from '@wfb/core/db/driver.js';
 import { createSchemaCompiler } from '@wfb/core/interfaces/json-schema.js';
@@ -11,6 +12,7 @@ import { createNexusCallerActivities } from '../nexus/caller-activities.js';
 import { createProjectConnectorHandler } from '../nexus/handler.js';
 import { createNexusMetrics, type NexusMetrics, serveMetrics } from '../nexus/nexus-metrics.js';
 import { createPolicySource, type PolicySource } from '../nexus/policy-source.js';
+import { toTemporalLogger } from '../temporal-logger.js';
 import { createWorkerFleet, type FleetQueue, type WorkerFleet, type WorkerFleetOptions } from './worker-fleet.js';
 
 /**
@@ -44,6 +46,25 @@ export interface RunFleetOptions {
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   workerOptions?: WorkerFleetOptions['workerOptions'];
   resyncIntervalMs?: number;
+  /**
+   * Route the Temporal Runtime's own logs (worker state changes …) through `logger`, and let
+   * the caller handle signals. Only possible before the process's first worker; main.ts does
+   * it itself, the dev command and tests ask for it here.
+   */
+  installRuntime?: boolean;
+}
+
+let runtimeInstalled = false;
+
+function installRuntimeOnce(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: toTemporalLogger(logger.child({ component: 'temporal' })), shutdownSignals: [] });
+  } catch (error) {
+    // Another part of this process created the Runtime first; its logger stays.
+    logger.debug({ err: error }, 'temporal runtime already installed');
+  }
 }
 
 export interface RunningFleet {
@@ -57,6 +78,7 @@ export interface RunningFleet {
 
 export async function runFleet(options: RunFleetOptions): Promise<RunningFleet> {
   const log = options.logger;
+  if (options.installRuntime) installRuntimeOnce(log);
   const nexusOptions = options.nexus;
   const metrics = nexusOptions ? createNexusMetrics({ defaultMetrics: true }) : undefined;
   const policy = nexusOptions

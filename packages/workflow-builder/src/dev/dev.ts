@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       taskQueue: demoDefaults.taskQueue,
       logger: logger.child({ component: 'worker' }),
       nexus: { database: app.database, taskQueue: env.NEXUS_TASK_QUEUE, allProjects: true },
+      installRuntime: true,
     });
     closers.push(() => workers.shutdown());
     await app.server.listen({ host: env.HOST, port: env.PORT });

@@ -72,17 +72,3 @@ export async function rawEndpointCallWorkflow(input: {
     };
   }
 }
-
-/** `count` queries through Nexus in a row (the benchmark's caller). */
-export async function repeatQueryWorkflow(input: {
-  connector: string;
-  iface: string;
-  workflowId: string;
-  count: number;
-}): Promise<number> {
-  const project = callProject(input.connector);
-  for (let index = 0; index < input.count; index += 1) {
-    await project.query(input.iface, { workflowId: input.workflowId });
-  }
-  return input.count;
-}
