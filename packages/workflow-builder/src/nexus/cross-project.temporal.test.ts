@@ -128,6 +128,41 @@ describe(`cross-project calls through Nexus on ${kind} (real Temporal dev server
     });
   });
 
+  it('a target nobody answers ends as a typed timeout at the caller’s bound', async () => {
+    const owner = callerFor(harness.testApp, harness.admin);
+    const stalled = await owner.workflows.create({
+      projectId: harness.targetId,
+      name: 'stalled-orders',
+      workflowType: 'orderWorkflow',
+      taskQueue: `nobody-polls-${randomUUID()}`,
+      workflowIdSource: { mode: 'path_param', param: 'orderId' },
+    });
+    await owner.serviceInterfaces.create({
+      serviceId: stalled.id,
+      name: 'get-order',
+      type: 'query',
+      callableName: 'getOrder',
+    });
+    await harness.connect('stalled', ['get-order'], { slug: 'xp-b', service: 'stalled-orders' });
+    const workflowId = `stalled-${randomUUID()}`;
+    const client = await harness.client('wfb-test-b');
+    await client.workflow.start('orderWorkflow', {
+      taskQueue: stalled.taskQueue,
+      workflowId,
+      args: [{ customer: 'x' }],
+    });
+    const bound = 2_000;
+    const { result } = await harness.callOnce({
+      connector: 'stalled',
+      op: 'query',
+      iface: 'get-order',
+      workflowId,
+      timeoutMs: bound,
+    });
+    expect(result).toMatchObject({ ok: false, error: { kind: 'timeout', reason: 'timeout' } });
+    await client.workflow.getHandle(workflowId).terminate();
+  });
+
   it('revoke, then call: UNAUTHORIZED at once, logged and counted', async () => {
     const id = await harness.connect('revocable', ['get-order']);
     const ping = () => harness.callOnce({ connector: 'revocable', op: 'ping', timeoutMs });
