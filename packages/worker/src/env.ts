@@ -29,6 +29,20 @@ const envSchema = z.object({
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACES: namespaceList.default(['default']),
   TASK_QUEUE: z.string().min(1).default('wfb-examples'),
+  /**
+   * Read-only policy database for the cross-project Nexus handler, as role `wfb_worker`
+   * (select on two views, LISTEN). Without it the worker runs the example services only.
+   */
+  WORKER_DATABASE_URL: z.string().startsWith('postgres').optional(),
+  /** The task queue project connector endpoints target; must equal the control plane's. */
+  NEXUS_TASK_QUEUE: z.string().min(1).max(255).default('wfb-nexus'),
+  /** Serve every project's namespace (from the database, followed live) besides TEMPORAL_NAMESPACES. */
+  WORKER_ALL_PROJECTS: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((value) => value === 'true' || value === '1')
+    .default(false),
+  /** Where GET /metrics answers (cross-project calls by connector, operation, outcome). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
 });

@@ -1,7 +1,8 @@
 import { Runtime } from '@temporalio/worker';
+import { createDatabase } from '@wfb/core/db/driver.js';
 import { createLogger } from '@wfb/core/logger.js';
 import { loadWorkerEnv, WorkerEnvError } from './env.js';
-import { runExampleWorkers } from './examples/run-examples.js';
+import { runFleet } from './fleet/run-fleet.js';
 import { toTemporalLogger } from './temporal-logger.js';
 
 /**
@@ -14,33 +15,38 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: env.LOG_LEVEL });
   Runtime.install({ logger: toTemporalLogger(logger.child({ component: 'temporal' })), shutdownSignals: [] });
 
-  const workers = await runExampleWorkers({
+  if (env.WORKER_ALL_PROJECTS && !env.WORKER_DATABASE_URL) {
+    throw new WorkerEnvError(['WORKER_ALL_PROJECTS: needs WORKER_DATABASE_URL (the project list is read from it)']);
+  }
+  const database = env.WORKER_DATABASE_URL
+    ? await createDatabase({ databaseUrl: env.WORKER_DATABASE_URL, poolSize: 2, logger })
+    : undefined;
+  const fleet = await runFleet({
     address: env.TEMPORAL_ADDRESS,
+    logger,
     namespaces: env.TEMPORAL_NAMESPACES,
     taskQueue: env.TASK_QUEUE,
-    logger,
+    nexus: database && {
+      database,
+      taskQueue: env.NEXUS_TASK_QUEUE,
+      allProjects: env.WORKER_ALL_PROJECTS,
+      metricsPort: env.WORKER_METRICS_PORT,
+    },
   });
 
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal, exiting without draining');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
-    void workers.shutdown();
+  const signalled = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal: signalled }, 'shutting down');
+  const force = (signal: NodeJS.Signals): void => {
+    logger.warn({ signal }, 'second signal, exiting without draining');
+    process.exit(1);
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  try {
-    await workers.done;
-  } catch (error) {
-    logger.fatal({ err: error }, 'a worker failed; stopping the rest');
-    process.exitCode = 1;
-  }
-  await workers.shutdown();
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
+  await fleet.shutdown();
+  await database?.close();
 }
 
 main().catch((error: unknown) => {

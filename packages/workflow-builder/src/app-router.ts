@@ -1,6 +1,7 @@
 import { apiKeysRouter } from './domain/api-keys/api-keys.router.js';
 import { auditRouter } from './domain/audit/audit.router.js';
 import { connectorsRouter } from './domain/connectors/connectors.router.js';
+import { projectConnectorsRouter } from './domain/project-connectors/project-connectors.router.js';
 import { projectsRouter } from './domain/projects/projects.router.js';
 import { publicInterfacesRouter } from './domain/public-interfaces/public-interfaces.router.js';
 import { serviceInterfacesRouter } from './domain/service-interfaces/service-interfaces.router.js';
@@ -17,6 +18,7 @@ export const appRouter = router({
   serviceInterfaces: serviceInterfacesRouter,
   publicInterfaces: publicInterfacesRouter,
   kong: kongRouter,
+  projectConnectors: projectConnectorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,10 +10,18 @@ import type { Env } from './env.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createKongController, type KongController, type KongControllerDeps } from './kong/kong-controller.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createNexusController, type NexusController } from './nexus/nexus-controller.js';
+import { createOperatorEndpoints } from './nexus/operator-endpoints.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
-import { connectorRouteSettingsOf, kongSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
+import {
+  connectorRouteSettingsOf,
+  kongSettingsOf,
+  nexusSettingsOf,
+  publicBaseUrlOf,
+  serviceSettingsOf,
+} from './settings.js';
 import { createTemporalClients, type TemporalClients } from './temporal/temporal-clients.js';
 
 /** Secrets that production must be given and local runs may generate (see env.ts). */
@@ -41,6 +49,8 @@ export interface App {
   /** Public REST gateway: route table, metrics, limiter. */
   gateway: Gateway;
   temporal: TemporalClients | undefined;
+  /** Nexus endpoint controller; absent without TEMPORAL_ADDRESS. */
+  nexus: NexusController | undefined;
   secrets: ResolvedSecrets;
   /** See publicBaseUrlOf in settings.ts. */
   publicBaseUrl: string;
@@ -125,6 +135,18 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       routeRefreshIntervalMs: env.GATEWAY_ROUTE_REFRESH_MS,
       metricsToken: env.METRICS_TOKEN,
     });
+    const nexusSettings = nexusSettingsOf(env);
+    const nexus =
+      temporal &&
+      createNexusController({
+        database,
+        logger,
+        endpoints: createOperatorEndpoints(() => temporal.connection()),
+        scope: nexusSettings.endpointScope,
+        taskQueue: nexusSettings.taskQueue,
+        tombstoneRetentionMs: nexusSettings.tombstoneRetentionMs,
+        intervalMs: nexusSettings.controllerIntervalMs,
+      });
     const parts: AppPart[] = [
       { name: 'temporal', start: () => undefined, stop: async () => temporal?.close() },
       {
@@ -135,6 +157,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       { name: 'key-verifier', start: () => keyVerifier.start(), stop: () => keyVerifier.stop() },
       { name: 'gateway', start: () => gateway.start(), stop: () => gateway.stop() },
       { name: 'kong', start: () => kong?.start(), stop: async () => kong?.stop() },
+      { name: 'nexus', start: () => nexus?.start(), stop: async () => nexus?.stop() },
     ];
     for (const part of parts) {
       await part.start();
@@ -184,6 +207,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       keyVerifier,
       gateway,
       temporal,
+      nexus,
       secrets,
       publicBaseUrl,
       kong,

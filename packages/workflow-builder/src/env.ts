@@ -104,6 +104,23 @@ const envSchema = z.object({
   GATEWAY_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
   /** Safety net behind NOTIFY: how often the route table reloads everything. */
   GATEWAY_ROUTE_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Nexus: the task queue worker fleets serve in every project namespace (endpoint target). */
+  NEXUS_TASK_QUEUE: z.string().min(1).max(255).default('wfb-nexus'),
+  /** Marks this deployment's Nexus endpoints; deployments sharing a Temporal cluster need distinct scopes. */
+  NEXUS_ENDPOINT_SCOPE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .default('default'),
+  /** How long a revoked or deleted connector's endpoint keeps refusing calls before removal. */
+  NEXUS_TOMBSTONE_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 24 * 3600 * 1000),
+  /** Safety net behind NOTIFY: how often the endpoint controller converges everything. */
+  NEXUS_CONTROLLER_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Bound of `projectConnectors.test` (the ping through the endpoint). */
+  NEXUS_TEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
 });

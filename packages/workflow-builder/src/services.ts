@@ -4,10 +4,12 @@ import type { KeyRing } from './crypto/key-ring.js';
 import { createApiKeyService } from './domain/api-keys/api-keys.service.js';
 import type { KeyVerifier } from './domain/api-keys/key-verifier.js';
 import { createConnectorModule } from './domain/connectors/connectors.module.js';
+import { createProjectConnectorService } from './domain/project-connectors/project-connectors.service.js';
 import { createProjectService, type NamespaceRegistrar } from './domain/projects/projects.service.js';
 import { createServicesModule } from './domain/workflows/services.module.js';
 import { createKongService } from './kong/kong.service.js';
 import type { KongController } from './kong/kong-controller.js';
+import { createConnectorPinger } from './nexus/connector-ping.js';
 import type { ServiceSettings } from './settings.js';
 import type { TemporalClients } from './temporal/temporal-clients.js';
 
@@ -55,6 +57,17 @@ export function createServices(deps: ServiceDeps) {
       controller: deps.kong?.controller,
       operatorUserIds: deps.kong?.operatorUserIds ?? [],
       database: deps.database,
+    }),
+    ...createServicesModule({ publicBaseUrl: deps.settings.publicBaseUrl }),
+    projectConnectors: createProjectConnectorService({
+      database: deps.database,
+      pinger:
+        deps.temporal &&
+        createConnectorPinger({
+          temporal: deps.temporal,
+          taskQueue: deps.settings.nexus.taskQueue,
+          timeoutMs: deps.settings.nexus.testTimeoutMs,
+        }),
     }),
   };
 }

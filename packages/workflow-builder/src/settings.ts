@@ -30,11 +30,31 @@ export function connectorSettingsOf(env: Env): ConnectorSettings {
   };
 }
 
+export interface NexusSettings {
+  /** The task queue every project namespace's worker fleet serves; endpoint targets use it. */
+  taskQueue: string;
+  endpointScope: string;
+  tombstoneRetentionMs: number;
+  controllerIntervalMs: number;
+  testTimeoutMs: number;
+}
+
+export function nexusSettingsOf(env: Env): NexusSettings {
+  return {
+    taskQueue: env.NEXUS_TASK_QUEUE,
+    endpointScope: env.NEXUS_ENDPOINT_SCOPE,
+    tombstoneRetentionMs: env.NEXUS_TOMBSTONE_RETENTION_MS,
+    controllerIntervalMs: env.NEXUS_CONTROLLER_INTERVAL_MS,
+    testTimeoutMs: env.NEXUS_TEST_TIMEOUT_MS,
+  };
+}
+
 export interface ServiceSettings {
   publicBaseUrl: string;
   namespacePrefix: string;
   allowedNamespaces: readonly string[];
   connectors: ConnectorSettings;
+  nexus: NexusSettings;
 }
 
 export function serviceSettingsOf(env: Env): ServiceSettings {
@@ -43,6 +63,7 @@ export function serviceSettingsOf(env: Env): ServiceSettings {
     namespacePrefix: env.TEMPORAL_NAMESPACE_PREFIX,
     allowedNamespaces: env.TEMPORAL_ALLOWED_NAMESPACES,
     connectors: connectorSettingsOf(env),
+    nexus: nexusSettingsOf(env),
   };
 }
 

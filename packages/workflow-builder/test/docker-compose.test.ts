@@ -34,6 +34,7 @@ if (!compose && process.env.CI === 'true') {
 /** The variables the compose file requires (`${VAR:?…}`), with values that pass the app's own checks. */
 const secrets = {
   AUTHENTICATOR_PASSWORD: 'authenticator-password',
+  WFB_WORKER_PASSWORD: 'worker-password',
   SUPABASE_JWT_SECRET: 'a-jwt-secret-of-at-least-thirty-two-characters',
   API_KEY_PEPPER: 'a-pepper-of-at-least-thirty-two-characters-long',
   ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { ConnectorTables } from './schema.connectors.js';
 import type { KongTables } from './schema.kong.js';
+import type { ProjectConnectorTables } from './schema.project-connectors.js';
 import type { ServiceTables } from './schema.services.js';
 
 /** Kysely's view of the tables. The SQL migrations are the source of truth; keep in step. */
@@ -66,7 +67,7 @@ export interface FoundationTables {
 }
 
 /** Each area declares its own tables next to its migration; this joins them into one view. */
-export interface DB extends FoundationTables, ConnectorTables, ServiceTables, KongTables {}
+export interface DB extends FoundationTables, ConnectorTables, ServiceTables, KongTables, ProjectConnectorTables {}
 
 export type ProjectRow = Selectable<ProjectsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

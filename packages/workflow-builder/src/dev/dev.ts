@@ -1,15 +1,18 @@
 import { createLogger } from '@wfb/core/logger.js';
-import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
+import { runFleet } from '@wfb/worker/fleet/run-fleet.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import { createApp } from '../app.js';
 import { mintToken } from '../auth/jwt.js';
 import { EnvError, loadEnv } from '../env.js';
+import { seedCrossProjectDemo } from './demo-cross-project.js';
 import { demoDefaults, seedDemo } from './demo-seed.js';
 
 /**
  * Quickstart command 1: the whole stack on embedded defaults in one process tree.
  * PGlite under DATA_DIR, a Temporal dev server (unless TEMPORAL_ADDRESS names one), the
- * example worker, the API, and a seeded demo project whose curl is printed.
+ * worker fleet (example services + the cross-project Nexus handler in every project's
+ * namespace), the API, a seeded demo project whose curl is printed, and a second project
+ * with an approved connector to it, whose cross-project call is printed as a command.
  */
 const devUserId = '00000000-0000-4000-8000-000000000001';
 
@@ -22,11 +25,12 @@ async function main(): Promise<void> {
     for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }));
   };
   try {
+    const callerNamespace = `${env.TEMPORAL_NAMESPACE_PREFIX}demo-caller`;
     let address = env.TEMPORAL_ADDRESS;
     if (!address) {
       logger.info('starting a Temporal dev server');
       const server: TemporalDevServer = await startTemporalDevServer({
-        namespaces: [demoDefaults.namespace],
+        namespaces: [demoDefaults.namespace, callerNamespace],
         ...(env.TEMPORAL_CLI_PATH && { cliPath: env.TEMPORAL_CLI_PATH }),
         logger,
       });
@@ -34,13 +38,6 @@ async function main(): Promise<void> {
       address = server.address;
       logger.info({ address, startupMs: server.startupMs }, 'Temporal dev server ready');
     }
-    const workers = await runExampleWorkers({
-      address,
-      namespaces: [demoDefaults.namespace],
-      taskQueue: demoDefaults.taskQueue,
-      logger: logger.child({ component: 'worker' }),
-    });
-    closers.push(() => workers.shutdown());
     const app = await createApp(
       {
         ...env,
@@ -52,9 +49,31 @@ async function main(): Promise<void> {
       logger,
     );
     closers.push(() => app.close());
+    // The dev server registered it (without our mark) when this command started it.
+    await app.temporal?.ensureNamespace(callerNamespace, { adopt: !env.TEMPORAL_ADDRESS });
+    // Dev only: the worker reads connector policy from the app's own database (PGlite is
+    // in-process); deployments give it WORKER_DATABASE_URL as role wfb_worker.
+    const workers = await runFleet({
+      address,
+      namespaces: [demoDefaults.namespace],
+      taskQueue: demoDefaults.taskQueue,
+      logger: logger.child({ component: 'worker' }),
+      nexus: { database: app.database, taskQueue: env.NEXUS_TASK_QUEUE, allProjects: true },
+      installRuntime: true,
+    });
+    closers.push(() => workers.shutdown());
     await app.server.listen({ host: env.HOST, port: env.PORT });
     const baseUrl = app.publicBaseUrl;
     const demo = await seedDemo({ app, userId: devUserId });
+    const crossProject = await seedCrossProjectDemo({
+      app,
+      userId: devUserId,
+      targetSlug: demo.project.slug,
+      namespace: callerNamespace,
+      taskQueue: demoDefaults.taskQueue,
+      temporalAddress: address,
+      temporalCli: env.TEMPORAL_CLI_PATH ?? 'temporal',
+    });
     const token = app.secrets.jwtSecret
       ? await mintToken({ secret: app.secrets.jwtSecret, userId: devUserId, expiresInSeconds: 7 * 24 * 3600 })
       : undefined;
@@ -67,6 +86,10 @@ async function main(): Promise<void> {
       `  ${demo.curl.command}`,
       '',
       ...demo.examples.flatMap((call) => [`${call.label}:`, `  ${call.command}`]),
+      '',
+      `A cross-project call: project "${crossProject.project.slug}" runs a workflow that opens, fills and reads`,
+      `an order of project "${demo.project.slug}" through connector "${crossProject.connector.name}" (Nexus endpoint ${crossProject.connector.endpoint ?? 'pending'}):`,
+      `  ${crossProject.command}`,
       '',
       ...(token ? ['A builder-UI token for the demo user (tRPC at /trpc), valid 7 days:', `  ${token}`, ''] : []),
     ];
