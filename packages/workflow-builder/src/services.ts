@@ -58,7 +58,6 @@ export function createServices(deps: ServiceDeps) {
       operatorUserIds: deps.kong?.operatorUserIds ?? [],
       database: deps.database,
     }),
-    ...createServicesModule({ publicBaseUrl: deps.settings.publicBaseUrl }),
     projectConnectors: createProjectConnectorService({
       database: deps.database,
       pinger:
