@@ -10,9 +10,10 @@ import type { Env } from './env.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
+import { createEgressPlugins } from './rest/egress-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
-import { connectorRouteSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
+import { connectorRouteSettingsOf, egressRouteSettingsOf, publicBaseUrlOf, serviceSettingsOf } from './settings.js';
 import { createTemporalClients, type TemporalClients } from './temporal/temporal-clients.js';
 
 /** Secrets that production must be given and local runs may generate (see env.ts). */
@@ -154,6 +155,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
           keyVerifier,
           keyAuth: gateway.keyAuth,
         }),
+        ...createEgressPlugins({ settings: egressRouteSettingsOf(env), services, metrics }),
         ...gateway.plugins,
       ],
     });

@@ -1,0 +1,41 @@
+import { AppError } from '@wfb/core/errors.js';
+import { ResponseTooLargeError, TooManyRedirectsError } from '../../net/errors.js';
+import { OAuthProviderError } from './oauth-failure.js';
+
+/**
+ * Whether retrying an egress failure can help, for the worker to turn into a retryable or
+ * non-retryable activity failure. Configuration and input problems (unknown or disabled
+ * connector, needs re-authorisation, blocked address, bad path, oversized response) stay
+ * what they are however often they are retried; network trouble, timeouts, an overloaded
+ * provider and our own database outage pass.
+ */
+const providerRefusals = new Set([
+  'invalid_grant',
+  'invalid_client',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_request',
+  'issuer_mismatch',
+  'token_endpoint_blocked',
+  'token_response_too_large',
+]);
+
+export function isRetryableEgressFailure(error: unknown): boolean {
+  if (error instanceof OAuthProviderError) {
+    if (providerRefusals.has(error.reason)) return false;
+    return error.providerStatus === undefined || error.providerStatus >= 500 || error.providerStatus === 429;
+  }
+  if (error instanceof ResponseTooLargeError || error instanceof TooManyRedirectsError) return false;
+  if (!(error instanceof AppError)) return true;
+  switch (error.code) {
+    case 'BAD_GATEWAY':
+    case 'TIMEOUT':
+    case 'UNAVAILABLE':
+    case 'INTERNAL':
+    case 'TOO_MANY_REQUESTS':
+      return true;
+    default:
+      return false;
+  }
+}
