@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { bearerToken } from '../auth/bearer.js';
 import type { EgressCall } from '../domain/connectors/egress.js';
-import { isRetryableEgressFailure } from '../domain/connectors/egress-failure.js';
+import { EgressFailure } from '../domain/connectors/egress-failure.js';
+import { OAuthProviderError } from '../domain/connectors/oauth-failure.js';
 import { sendProblem } from '../http/problem.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
@@ -98,7 +99,7 @@ export function createEgressPlugins(deps: EgressPluginDeps): Array<(app: Fastify
               { ...labels, outcome: error instanceof AppError ? error.code : 'ERROR' },
               seconds(),
             );
-            if (!(error instanceof AppError) || error.code === 'INTERNAL') throw error;
+            if (!(error instanceof EgressFailure) || error.code === 'INTERNAL') throw error;
             // Messages of connector and network failures name hosts and reasons, never secrets.
             request.log.warn(
               { code: error.code, connector: input.connector, workflowId: input.workflow?.id },
@@ -106,8 +107,9 @@ export function createEgressPlugins(deps: EgressPluginDeps): Array<(app: Fastify
             );
             return sendProblem(reply, error.code, error.message, {
               ...error.details,
-              retryable: isRetryableEgressFailure(error),
-              ...(input.connector !== undefined && { connector: input.connector }),
+              retryable: error.retryable,
+              policy: error.policy,
+              ...(error.original instanceof OAuthProviderError && { tokenRequest: true }),
             });
           }
         });

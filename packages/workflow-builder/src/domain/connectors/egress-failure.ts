@@ -1,5 +1,6 @@
 import { AppError } from '@wfb/core/errors.js';
 import { ResponseTooLargeError, TooManyRedirectsError } from '../../net/errors.js';
+import type { EgressPolicy } from './egress.js';
 import { OAuthProviderError } from './oauth-failure.js';
 
 /**
@@ -38,4 +39,37 @@ export function isRetryableEgressFailure(error: unknown): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * What the egress throws: the original failure's code and message, whether a retry can
+ * help, and the connector's retry settings (when one was resolved), so the activity can
+ * count attempts against them even when no response came back.
+ */
+export class EgressFailure extends AppError {
+  constructor(
+    readonly original: AppError,
+    readonly retryable: boolean,
+    readonly connector: string | undefined,
+    readonly policy: EgressPolicy | null,
+  ) {
+    super(
+      original.code,
+      connector && !original.message.includes(`"${connector}"`)
+        ? `connector "${connector}": ${original.message}`
+        : original.message,
+      {
+        cause: original,
+        details: { ...original.details, ...(connector !== undefined && { connector }) },
+        ...(original.retryAfterSeconds !== undefined && { retryAfterSeconds: original.retryAfterSeconds }),
+      },
+    );
+    this.name = 'EgressFailure';
+  }
+}
+
+/** `error` as an EgressFailure; errors that are not AppErrors (bugs) pass unchanged. */
+export function toEgressFailure(error: unknown, connector: string | undefined, policy: EgressPolicy | null): unknown {
+  if (error instanceof EgressFailure || !(error instanceof AppError)) return error;
+  return new EgressFailure(error, isRetryableEgressFailure(error), connector, policy);
 }

@@ -7,6 +7,7 @@ import { findProjectByNamespace } from '../projects/projects.store.js';
 import { credentialAndFramingHeaders } from './authorized-fetch.js';
 import type { ConnectorCalls } from './connector-calls.js';
 import { findConnectorByName } from './connectors.store.js';
+import { toEgressFailure } from './egress-failure.js';
 import type { UsageAudit } from './usage-audit.js';
 
 /**
@@ -57,17 +58,6 @@ const workerActor: AuditActor = { type: 'system', id: 'worker' };
 const defaultUrlTimeoutMs = 30_000;
 const reservedHeaders = new Set([...credentialAndFramingHeaders, 'expect']);
 
-/** A failure that names the connector it is about, so workflow code and logs can tell which. */
-function aboutConnector(error: unknown, name: string): unknown {
-  if (!(error instanceof AppError) || (error.code !== 'PRECONDITION_FAILED' && error.code !== 'NOT_FOUND')) {
-    return error;
-  }
-  return new AppError(error.code, `connector "${name}": ${error.message}`, {
-    cause: error,
-    details: { ...error.details, connector: name },
-  });
-}
-
 export function createEgress(deps: EgressDeps) {
   async function projectOf(namespace: string) {
     const project = await findProjectByNamespace(deps.database.db, namespace);
@@ -99,6 +89,11 @@ export function createEgress(deps: EgressDeps) {
         },
       );
     }
+    const policy = {
+      timeoutMs: connector.timeout_ms,
+      maxRetries: connector.max_retries,
+      retryBackoffMs: connector.retry_backoff_ms,
+    };
     try {
       const response = await deps.connectorCalls.callForProject(workerActor, projectId, connector.id, {
         method: call.method,
@@ -111,16 +106,9 @@ export function createEgress(deps: EgressDeps) {
         maxResponseBytes: deps.maxResponseBytes,
         redactCredentials: true,
       });
-      return {
-        response,
-        policy: {
-          timeoutMs: connector.timeout_ms,
-          maxRetries: connector.max_retries,
-          retryBackoffMs: connector.retry_backoff_ms,
-        },
-      };
+      return { response, policy };
     } catch (error) {
-      throw aboutConnector(error, name);
+      throw toEgressFailure(error, name, policy);
     }
   }
 
@@ -168,9 +156,13 @@ export function createEgress(deps: EgressDeps) {
       if ((call.connector === undefined) === (call.url === undefined)) {
         throw new AppError('BAD_REQUEST', 'name exactly one of connector and url');
       }
-      const project = await projectOf(call.namespace);
-      if (call.connector !== undefined) return viaConnector(project.id, call.connector, call);
-      return viaUrl(project.id, call.url ?? '', call);
+      try {
+        const project = await projectOf(call.namespace);
+        if (call.connector !== undefined) return await viaConnector(project.id, call.connector, call);
+        return await viaUrl(project.id, call.url ?? '', call);
+      } catch (error) {
+        throw toEgressFailure(error, call.connector, null);
+      }
     },
   };
 }
