@@ -28,7 +28,6 @@ export class HttpStepFailure extends ApplicationFailure {
       options.cause,
       options.nextRetryDelay,
     );
-    this.name = 'HttpStepFailure';
     this.code = details.code;
     this.status = details.status;
     this.retryable = details.retryable;
