@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { createLogger } from '@wfb/core/logger.js';
-import { loadWorkerEnv, WorkerEnvError } from './env.js';
+import { controlPlaneOf, loadWorkerEnv, WorkerEnvError } from './env.js';
 import { runExampleWorkers } from './examples/run-examples.js';
 import { toTemporalLogger } from './temporal-logger.js';
 
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     namespaces: env.TEMPORAL_NAMESPACES,
     taskQueue: env.TASK_QUEUE,
     logger,
+    controlPlane: controlPlaneOf(env),
   });
 
   let signalled = false;

@@ -2,8 +2,11 @@ import { createLogger } from '@wfb/core/logger.js';
 import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import { createApp } from '../app.js';
+import { loadOrCreateDevSecret } from '../auth/dev-secrets.js';
 import { mintToken } from '../auth/jwt.js';
 import { EnvError, loadEnv } from '../env.js';
+import { publicBaseUrlOf } from '../settings.js';
+import { seedHttpDemo, startDemoEcho, withLoopback } from './demo-http.js';
 import { demoDefaults, seedDemo } from './demo-seed.js';
 
 /**
@@ -34,11 +37,16 @@ async function main(): Promise<void> {
       address = server.address;
       logger.info({ address, startupMs: server.startupMs }, 'Temporal dev server ready');
     }
+    // HTTP steps: the worker calls this control plane's egress with a generated workload token.
+    const workerToken = env.WORKER_TOKEN ?? loadOrCreateDevSecret(env.DATA_DIR, 'worker-token');
+    const echo = await startDemoEcho(logger.child({ component: 'demo-echo' }));
+    closers.push(() => echo.close());
     const workers = await runExampleWorkers({
       address,
       namespaces: [demoDefaults.namespace],
       taskQueue: demoDefaults.taskQueue,
       logger: logger.child({ component: 'worker' }),
+      controlPlane: { url: publicBaseUrlOf({ ...env, PUBLIC_BASE_URL: undefined }), token: workerToken },
     });
     closers.push(() => workers.shutdown());
     const app = await createApp(
@@ -48,6 +56,9 @@ async function main(): Promise<void> {
         TEMPORAL_MANAGE_NAMESPACES: true,
         // The demo project lives in the dev server's `default` namespace, which the worker serves.
         TEMPORAL_ALLOWED_NAMESPACES: [...env.TEMPORAL_ALLOWED_NAMESPACES, demoDefaults.namespace],
+        WORKER_TOKEN: workerToken,
+        // The demo echo API is on loopback, which the SSRF policy refuses unless allow-listed (dev only).
+        OUTBOUND_ALLOW_CIDRS: withLoopback(env.OUTBOUND_ALLOW_CIDRS),
       },
       logger,
     );
@@ -55,6 +66,16 @@ async function main(): Promise<void> {
     await app.server.listen({ host: env.HOST, port: env.PORT });
     const baseUrl = app.publicBaseUrl;
     const demo = await seedDemo({ app, userId: devUserId });
+    const httpDemo = await seedHttpDemo({
+      app,
+      userId: devUserId,
+      projectId: demo.project.id,
+      echo,
+      temporalAddress: address,
+      namespace: demoDefaults.namespace,
+      taskQueue: demoDefaults.taskQueue,
+      temporalCli: env.TEMPORAL_CLI_PATH ?? 'temporal',
+    });
     const token = app.secrets.jwtSecret
       ? await mintToken({ secret: app.secrets.jwtSecret, userId: devUserId, expiresInSeconds: 7 * 24 * 3600 })
       : undefined;
@@ -67,6 +88,8 @@ async function main(): Promise<void> {
       `  ${demo.curl.command}`,
       '',
       ...demo.examples.flatMap((call) => [`${call.label}:`, `  ${call.command}`]),
+      '',
+      ...httpDemo,
       '',
       ...(token ? ['A builder-UI token for the demo user (tRPC at /trpc), valid 7 days:', `  ${token}`, ''] : []),
     ];
