@@ -3,6 +3,7 @@
  * reports its result or its typed failure as data, so tests can assert on both; `…Uncaught`
  * lets the failure fail the workflow instead.
  */
+import { proxyActivities } from '@temporalio/workflow';
 import { http } from '../http.js';
 import type { HttpOptions, HttpResult, WebhookOptions, WebhookResult } from '../http-step.contract.js';
 import { HttpStepFailure } from '../http-step-failure.js';
@@ -44,4 +45,15 @@ export async function webhookStepProbe(options: WebhookOptions): Promise<StepRep
 
 export async function httpStepUncaught(options: HttpOptions): Promise<HttpResult> {
   return http(options);
+}
+
+/** Runs one named activity once (benchmarks compare an HTTP step with a plain activity). */
+export async function activityProbe(name: string, input: unknown): Promise<unknown> {
+  const activities = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({
+    startToCloseTimeout: '5 minutes',
+    retry: { maximumAttempts: 1 },
+  });
+  const activity = activities[name];
+  if (!activity) throw new Error(`no activity ${name}`);
+  return activity(input);
 }
