@@ -45,6 +45,9 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** The control plane whose egress makes HTTP steps' calls (credentials stay there), with its WORKER_TOKEN. */
+  CONTROL_PLANE_URL: z.url().optional(),
+  WORKER_TOKEN: z.string().min(32).optional(),
 });
 
 export type WorkerEnv = z.infer<typeof envSchema>;
@@ -70,7 +73,17 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
       result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
     );
   }
+  if ((result.data.CONTROL_PLANE_URL === undefined) !== (result.data.WORKER_TOKEN === undefined)) {
+    throw new WorkerEnvError(['CONTROL_PLANE_URL and WORKER_TOKEN: set both for HTTP steps, or neither']);
+  }
   return result.data;
+}
+
+/** Both or neither: HTTP steps need the control plane's URL and the token it accepts. */
+export function controlPlaneOf(env: WorkerEnv): { url: string; token: string } | undefined {
+  return env.CONTROL_PLANE_URL && env.WORKER_TOKEN
+    ? { url: env.CONTROL_PLANE_URL, token: env.WORKER_TOKEN }
+    : undefined;
 }
 
 let cached: WorkerEnv | undefined;

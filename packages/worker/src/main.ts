@@ -1,7 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { createDatabase } from '@wfb/core/db/driver.js';
 import { createLogger } from '@wfb/core/logger.js';
-import { loadWorkerEnv, WorkerEnvError } from './env.js';
+import { controlPlaneOf, loadWorkerEnv, WorkerEnvError } from './env.js';
 import { runFleet } from './fleet/run-fleet.js';
 import { toTemporalLogger } from './temporal-logger.js';
 
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       allProjects: env.WORKER_ALL_PROJECTS,
       metricsPort: env.WORKER_METRICS_PORT,
     },
+    controlPlane: controlPlaneOf(env),
   });
 
   const signalled = await new Promise<NodeJS.Signals>((resolve) => {

@@ -13,10 +13,12 @@ import { createMetrics } from './metrics/metrics.js';
 import { createNexusController, type NexusController } from './nexus/nexus-controller.js';
 import { createOperatorEndpoints } from './nexus/operator-endpoints.js';
 import { createConnectorPlugins } from './rest/connector-routes.js';
+import { createEgressPlugins } from './rest/egress-routes.js';
 import { buildServer, type ReadinessCheck } from './server.js';
 import { createServices, type Services } from './services.js';
 import {
   connectorRouteSettingsOf,
+  egressRouteSettingsOf,
   kongSettingsOf,
   nexusSettingsOf,
   publicBaseUrlOf,
@@ -197,6 +199,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
           keyVerifier,
           keyAuth: gateway.keyAuth,
         }),
+        ...createEgressPlugins({ settings: egressRouteSettingsOf(env), services, metrics }),
         ...gateway.plugins,
       ],
     });

@@ -123,6 +123,14 @@ const envSchema = z.object({
   NEXUS_TEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Workload credential of the workers' egress (POST /internal/v1/egress): workers send it as a
+   * bearer token; no other route accepts it. Unset: the egress route is not served (the dev
+   * command generates one).
+   */
+  WORKER_TOKEN: z.string().min(32).optional(),
+  /** Largest upstream response the egress hands a workflow (it lands in workflow history). */
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(4_194_304).default(1_048_576),
 });
 
 export type Env = z.infer<typeof envSchema>;

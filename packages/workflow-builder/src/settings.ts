@@ -27,6 +27,7 @@ export function connectorSettingsOf(env: Env): ConnectorSettings {
     outboundAllowCidrs: env.OUTBOUND_ALLOW_CIDRS,
     testsPerMinutePerUser: env.CONNECTOR_TEST_RATE_PER_MINUTE,
     publicBaseUrl: publicBaseUrlOf(env),
+    egressMaxResponseBytes: env.EGRESS_MAX_RESPONSE_BYTES,
   };
 }
 
@@ -71,6 +72,15 @@ export interface ConnectorRouteSettings {
   /** Where the OAuth callback redirects with its outcome; JSON when unset. */
   oauthResultUrl: string | undefined;
   proxyUserRatePerMinute: number;
+}
+
+/** The workers' egress route: served only when WORKER_TOKEN is set. */
+export interface EgressRouteSettings {
+  workerToken: string | undefined;
+}
+
+export function egressRouteSettingsOf(env: Env): EgressRouteSettings {
+  return { workerToken: env.WORKER_TOKEN };
 }
 
 export function connectorRouteSettingsOf(env: Env): ConnectorRouteSettings {

@@ -13,6 +13,8 @@ import { createProjectConnectorHandler } from '../nexus/handler.js';
 import { createNexusMetrics, type NexusMetrics, serveMetrics } from '../nexus/nexus-metrics.js';
 import { createPolicySource, type PolicySource } from '../nexus/policy-source.js';
 import { toTemporalLogger } from '../temporal-logger.js';
+import type { ControlPlaneConfig } from '../workflow/egress-client.js';
+import { createHttpActivities } from '../workflow/http-activities.js';
 import { createWorkerFleet, type FleetQueue, type WorkerFleet, type WorkerFleetOptions } from './worker-fleet.js';
 
 /**
@@ -41,6 +43,8 @@ export interface RunFleetOptions {
   namespaces: readonly string[];
   taskQueue: string;
   nexus?: FleetNexusOptions | undefined;
+  /** Where HTTP and webhook steps call the control plane's egress (CONTROL_PLANE_URL + WORKER_TOKEN). */
+  controlPlane?: ControlPlaneConfig | undefined;
   workflowsPath?: string;
   /** Activities added to the defaults (examples, the caller's connector check). */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
@@ -91,6 +95,7 @@ export async function runFleet(options: RunFleetOptions): Promise<RunningFleet> 
     : undefined;
   const activities = {
     ...createExampleActivities(),
+    ...createHttpActivities({ controlPlane: options.controlPlane }),
     ...(policy && createNexusCallerActivities({ policy })),
     ...options.activities,
   };

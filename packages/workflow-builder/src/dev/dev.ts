@@ -2,9 +2,12 @@ import { createLogger } from '@wfb/core/logger.js';
 import { runFleet } from '@wfb/worker/fleet/run-fleet.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import { createApp } from '../app.js';
+import { loadOrCreateDevSecret } from '../auth/dev-secrets.js';
 import { mintToken } from '../auth/jwt.js';
 import { EnvError, loadEnv } from '../env.js';
+import { publicBaseUrlOf } from '../settings.js';
 import { seedCrossProjectDemo } from './demo-cross-project.js';
+import { seedHttpDemo, startDemoEcho, withLoopback } from './demo-http.js';
 import { demoDefaults, seedDemo } from './demo-seed.js';
 
 /**
@@ -38,6 +41,10 @@ async function main(): Promise<void> {
       address = server.address;
       logger.info({ address, startupMs: server.startupMs }, 'Temporal dev server ready');
     }
+    // HTTP steps: the worker calls this control plane's egress with a generated workload token.
+    const workerToken = env.WORKER_TOKEN ?? loadOrCreateDevSecret(env.DATA_DIR, 'worker-token');
+    const echo = await startDemoEcho(logger.child({ component: 'demo-echo' }));
+    closers.push(() => echo.close());
     const app = await createApp(
       {
         ...env,
@@ -45,6 +52,9 @@ async function main(): Promise<void> {
         TEMPORAL_MANAGE_NAMESPACES: true,
         // The demo project lives in the dev server's `default` namespace, which the worker serves.
         TEMPORAL_ALLOWED_NAMESPACES: [...env.TEMPORAL_ALLOWED_NAMESPACES, demoDefaults.namespace],
+        WORKER_TOKEN: workerToken,
+        // The demo echo API is on loopback, which the SSRF policy refuses unless allow-listed (dev only).
+        OUTBOUND_ALLOW_CIDRS: withLoopback(env.OUTBOUND_ALLOW_CIDRS),
       },
       logger,
     );
@@ -59,6 +69,7 @@ async function main(): Promise<void> {
       taskQueue: demoDefaults.taskQueue,
       logger: logger.child({ component: 'worker' }),
       nexus: { database: app.database, taskQueue: env.NEXUS_TASK_QUEUE, allProjects: true },
+      controlPlane: { url: publicBaseUrlOf({ ...env, PUBLIC_BASE_URL: undefined }), token: workerToken },
       installRuntime: true,
     });
     closers.push(() => workers.shutdown());
@@ -72,6 +83,16 @@ async function main(): Promise<void> {
       namespace: callerNamespace,
       taskQueue: demoDefaults.taskQueue,
       temporalAddress: address,
+      temporalCli: env.TEMPORAL_CLI_PATH ?? 'temporal',
+    });
+    const httpDemo = await seedHttpDemo({
+      app,
+      userId: devUserId,
+      projectId: demo.project.id,
+      echo,
+      temporalAddress: address,
+      namespace: demoDefaults.namespace,
+      taskQueue: demoDefaults.taskQueue,
       temporalCli: env.TEMPORAL_CLI_PATH ?? 'temporal',
     });
     const token = app.secrets.jwtSecret
@@ -90,6 +111,8 @@ async function main(): Promise<void> {
       `A cross-project call: project "${crossProject.project.slug}" runs a workflow that opens, fills and reads`,
       `an order of project "${demo.project.slug}" through connector "${crossProject.connector.name}" (Nexus endpoint ${crossProject.connector.endpoint ?? 'pending'}):`,
       `  ${crossProject.command}`,
+      '',
+      ...httpDemo,
       '',
       ...(token ? ['A builder-UI token for the demo user (tRPC at /trpc), valid 7 days:', `  ${token}`, ''] : []),
     ];

@@ -60,6 +60,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     labelNames: ['mode'] as const,
     registers: [registry],
   });
+  const outboundCalls = new Counter({
+    name: 'wfb_outbound_calls_total',
+    help: 'Outbound calls of workflow steps through the egress, by namespace, connector ("url" for raw-URL webhooks) and outcome (upstream status or error code).',
+    labelNames: ['namespace', 'connector', 'outcome'] as const,
+    registers: [registry],
+  });
+  const outboundDuration = new Histogram({
+    name: 'wfb_outbound_call_duration_seconds',
+    help: 'Egress latency from request to upstream response (credential injection included), by connector and outcome class.',
+    labelNames: ['connector', 'outcome_class'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -74,6 +87,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
     kongDriftRepairs(mode: string, count: number) {
       if (count > 0) kongDriftRepairs.inc({ mode }, count);
+    },
+    /** `outcome`: the upstream status, or the error code when no response came back. */
+    outboundCall(labels: { namespace: string; connector: string; outcome: number | string }, seconds: number) {
+      const outcome = String(labels.outcome);
+      outboundCalls.inc({ ...labels, outcome });
+      const outcomeClass = typeof labels.outcome === 'number' ? `${Math.floor(labels.outcome / 100)}xx` : 'error';
+      outboundDuration.observe({ connector: labels.connector, outcome_class: outcomeClass }, seconds);
     },
     keyVerification(kind: KeyVerificationOutcome) {
       keyVerifications.inc({ result: kind });

@@ -1,10 +1,12 @@
 import { AppError } from '@wfb/core/errors.js';
 import type { KeyRing } from '../../crypto/key-ring.js';
+import type { RetryOptions } from '../../net/retry-policy.js';
 import type { SafeDispatcher } from '../../net/safe-dispatcher.js';
 import { type SafeResponse, safeFetch } from '../../net/safe-fetch.js';
 import { parseAuthConfig } from './auth-config.js';
 import { openSecrets } from './connector-secrets.js';
 import type { ConnectorForUse } from './connectors.store.js';
+import { credentialForms, redactResponse } from './credential-redaction.js';
 import type { TokenManager } from './token-manager.js';
 
 /**
@@ -23,6 +25,16 @@ export interface OutboundRequest {
   headers?: Record<string, string>;
   body?: string | Uint8Array;
   signal?: AbortSignal;
+  /** Overrides the connector's timeout (a workflow step may set its own). */
+  timeoutMs?: number;
+  /** Overrides the connector's retries: the workers' egress sends none, Temporal retries the activity. */
+  retry?: RetryOptions;
+  maxResponseBytes?: number;
+  /**
+   * Replace every injected credential the upstream echoes back (body or headers) with
+   * "[redacted]": for callers whose response ends up where no secret may go (workflow history).
+   */
+  redactCredentials?: boolean;
 }
 
 export interface AuthorizedFetchDeps {
@@ -73,9 +85,11 @@ export function createAuthorizedFetch(deps: AuthorizedFetchDeps) {
     }
     const credentialHeaders: string[] = [];
     const credentialQueryParams: string[] = [];
+    const injected: string[] = [];
     switch (config.type) {
       case 'api_key': {
         const apiKey = secrets.apiKey ?? '';
+        injected.push(apiKey);
         if (config.placement === 'header') {
           headers[config.name.toLowerCase()] = apiKey;
           credentialHeaders.push(config.name);
@@ -87,14 +101,21 @@ export function createAuthorizedFetch(deps: AuthorizedFetchDeps) {
       }
       case 'bearer':
         headers.authorization = `Bearer ${secrets.token ?? ''}`;
+        injected.push(secrets.token ?? '');
         break;
-      case 'basic':
-        headers.authorization = `Basic ${Buffer.from(`${config.username}:${secrets.password ?? ''}`).toString('base64')}`;
+      case 'basic': {
+        const encoded = Buffer.from(`${config.username}:${secrets.password ?? ''}`).toString('base64');
+        headers.authorization = `Basic ${encoded}`;
+        injected.push(secrets.password ?? '', encoded);
         break;
+      }
       case 'oauth2_client_credentials':
-      case 'oauth2_authorization_code':
-        headers.authorization = `Bearer ${await deps.tokens.accessToken(connector, secrets)}`;
+      case 'oauth2_authorization_code': {
+        const accessToken = await deps.tokens.accessToken(connector, secrets);
+        headers.authorization = `Bearer ${accessToken}`;
+        injected.push(accessToken);
         break;
+      }
     }
     const response = await safeFetch(
       url,
@@ -106,14 +127,15 @@ export function createAuthorizedFetch(deps: AuthorizedFetchDeps) {
       },
       {
         dispatcher: deps.dispatcher,
-        timeoutMs: connector.timeout_ms,
-        maxResponseBytes: deps.maxResponseBytes ?? 5 * 1024 * 1024,
+        timeoutMs: request.timeoutMs ?? connector.timeout_ms,
+        maxResponseBytes: request.maxResponseBytes ?? deps.maxResponseBytes ?? 5 * 1024 * 1024,
         credentialHeaders,
         credentialQueryParams,
-        retry: { maxRetries: connector.max_retries, baseDelayMs: connector.retry_backoff_ms },
+        retry: request.retry ?? { maxRetries: connector.max_retries, baseDelayMs: connector.retry_backoff_ms },
       },
     );
-    return { ...response, url: redactQuery(response.url, credentialQueryParams) };
+    const redacted = request.redactCredentials ? redactResponse(response, credentialForms(injected)) : response;
+    return { ...redacted, url: redactQuery(response.url, credentialQueryParams) };
   };
 }
 

@@ -6,6 +6,7 @@ import { createSafeDispatcher, type ResolveHost } from '../../net/safe-dispatche
 import { createAuthorizedFetch } from './authorized-fetch.js';
 import { createConnectorCalls } from './connector-calls.js';
 import { createConnectorService } from './connectors.service.js';
+import { createEgress } from './egress.js';
 import { createOAuthClient } from './oauth-client.js';
 import { createOAuthFlow } from './oauth-flow.js';
 import { createOAuthStatePurge } from './oauth-state-purge.js';
@@ -27,6 +28,8 @@ export interface ConnectorSettings {
   testsPerMinutePerUser: number;
   /** Base of the OAuth redirect URI. */
   publicBaseUrl: string;
+  /** Largest upstream response the workers' egress hands a workflow. Default 1 MiB. */
+  egressMaxResponseBytes?: number;
 }
 
 export interface ConnectorModuleDeps {
@@ -64,14 +67,23 @@ export function createConnectorModule(deps: ConnectorModuleDeps) {
     ...clockDeps,
     ...(deps.oauthStatePurgeIntervalMs !== undefined && { intervalMs: deps.oauthStatePurgeIntervalMs }),
   });
+  const connectorCalls = createConnectorCalls({
+    database: deps.database,
+    authorizedFetch,
+    usage,
+    testsPerMinutePerUser: deps.settings.testsPerMinutePerUser,
+    ...clockDeps,
+  });
   return {
     connectors: createConnectorService({ ring: deps.keyRing, allowInsecureHttp }),
-    connectorCalls: createConnectorCalls({
+    connectorCalls,
+    egress: createEgress({
       database: deps.database,
-      authorizedFetch,
+      connectorCalls,
+      dispatcher,
       usage,
-      testsPerMinutePerUser: deps.settings.testsPerMinutePerUser,
-      ...clockDeps,
+      maxResponseBytes: deps.settings.egressMaxResponseBytes ?? 1_048_576,
+      allowInsecureHttp,
     }),
     oauthFlow: createOAuthFlow({
       database: deps.database,

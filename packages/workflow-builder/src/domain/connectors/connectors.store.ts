@@ -254,3 +254,13 @@ export async function recordConnectorsUsed(db: Queryable, usage: ReadonlyMap<str
     from (values ${sql.join(rows)}) as v(id, used_at)
     where c.id = v.id and (c.last_used_at is null or c.last_used_at < v.used_at)`.execute(db);
 }
+
+/** A connector by its name within one project (names are unique per project): how workflows name them. */
+export async function findConnectorByName(db: Queryable, projectId: string, name: string) {
+  return db
+    .selectFrom('connectors')
+    .select(['id', 'name', 'enabled', 'auth_status', 'timeout_ms', 'max_retries', 'retry_backoff_ms'])
+    .where('project_id', '=', projectId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+}

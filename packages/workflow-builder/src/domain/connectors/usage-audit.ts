@@ -1,7 +1,7 @@
 import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import type { AuditActor } from '../audit/audit.store.js';
-import { systemActor } from '../audit/entity-audit.js';
+import { createEntityAudit, systemActor } from '../audit/entity-audit.js';
 import { auditConnector } from './connector-audit.js';
 import { recordConnectorsUsed } from './connectors.store.js';
 
@@ -11,7 +11,8 @@ import { recordConnectorsUsed } from './connectors.store.js';
  * minute in memory and written as one `connector.used` row per bucket, with calls per
  * actor and per status in its metadata, once the minute is over (and on shutdown).
  * `last_used_at` is batched the same way. A crash loses at most the current minute's
- * counts, never a change to the connector itself.
+ * counts, never a change to the connector itself. Workflow webhooks to a raw URL (no
+ * connector) are counted the same way per origin, as `egress.used` on an `egress_target`.
  */
 export interface UsageEvent {
   projectId: string;
@@ -20,9 +21,14 @@ export interface UsageEvent {
   actor: AuditActor;
   /** HTTP status of the upstream response, or an error code when the call failed. */
   outcome: number | string;
+  /** `url`: a call to a raw URL; connectorId and connectorName then hold its origin. Default `connector`. */
+  target?: 'connector' | 'url';
 }
 
+const auditEgressTarget = createEntityAudit('egress_target', () => ({}));
+
 interface Bucket {
+  target: 'connector' | 'url';
   projectId: string;
   connectorId: string;
   connectorName: string;
@@ -55,14 +61,19 @@ export function createUsageAudit(options: UsageAuditOptions) {
     const lastUsed = new Map<string, Date>();
     await options.database.db.transaction().execute(async (trx) => {
       for (const bucket of batch) {
-        const connector = { id: bucket.connectorId, project_id: bucket.projectId };
-        await auditConnector(trx, systemActor, connector, 'connector.used', {
+        const entity = { id: bucket.connectorId, project_id: bucket.projectId };
+        const counts = {
           name: bucket.connectorName,
           minute: new Date(bucket.minute).toISOString(),
           calls: bucket.calls,
           byActor: Object.fromEntries(bucket.byActor),
           byOutcome: Object.fromEntries(bucket.byOutcome),
-        });
+        };
+        if (bucket.target === 'url') {
+          await auditEgressTarget(trx, systemActor, entity, 'egress.used', counts);
+          continue;
+        }
+        await auditConnector(trx, systemActor, entity, 'connector.used', counts);
         const previous = lastUsed.get(bucket.connectorId);
         if (!previous || previous < bucket.lastAt) lastUsed.set(bucket.connectorId, bucket.lastAt);
       }
@@ -81,7 +92,7 @@ export function createUsageAudit(options: UsageAuditOptions) {
     } catch (error) {
       options.logger.warn({ err: error, buckets: batch.length }, 'could not write connector usage audit; will retry');
       for (const bucket of batch) {
-        const key = `${bucket.connectorId}|${bucket.minute}`;
+        const key = `${bucket.projectId}|${bucket.connectorId}|${bucket.minute}`;
         if (!buckets.has(key)) buckets.set(key, bucket);
       }
       return 0;
@@ -93,10 +104,11 @@ export function createUsageAudit(options: UsageAuditOptions) {
     record(event: UsageEvent) {
       const now = clock();
       const minute = Math.floor(now.getTime() / minuteMs) * minuteMs;
-      const key = `${event.connectorId}|${minute}`;
+      const key = `${event.projectId}|${event.connectorId}|${minute}`;
       let bucket = buckets.get(key);
       if (!bucket) {
         bucket = {
+          target: event.target ?? 'connector',
           projectId: event.projectId,
           connectorId: event.connectorId,
           connectorName: event.connectorName,

@@ -119,3 +119,12 @@ export async function countOwnersLocked(db: Queryable, projectId: string): Promi
     .execute();
   return owners.length;
 }
+
+/** The project that owns a Temporal namespace (unique per project): how the workers' egress binds a call. */
+export async function findProjectByNamespace(db: Queryable, namespace: string) {
+  return db
+    .selectFrom('projects')
+    .select(['id', 'slug', 'temporal_namespace'])
+    .where('temporal_namespace', '=', namespace)
+    .executeTakeFirst();
+}
