@@ -139,3 +139,17 @@ export function logSize(logPath: string): LogSize {
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
   return { bytes, lines };
 }
+
+/** User + system CPU seconds a process has used (Linux /proc/<pid>/stat, in clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const userTicks = Number(fields[11]);
+    const systemTicks = Number(fields[12]);
+    return Number.isFinite(userTicks + systemTicks) ? (userTicks + systemTicks) / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}

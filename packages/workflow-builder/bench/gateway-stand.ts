@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { loadTestServerEnv } from '@wfb/worker/env.js';
+import { findFreePorts } from '@wfb/worker/testing/free-port.js';
 import { startTemporalDevServer, type TemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import { generateKeySpecEntry } from '../src/crypto/key-ring.js';
 import { createScratchPostgres, type TestDatabase } from '../test/databases.js';
@@ -38,6 +40,23 @@ export interface GatewayStandOptions {
   cpuProfileDir?: string | undefined;
   /** Extra environment for the API process (e.g. a GATEWAY_ACCESS_LOG switch). */
   apiEnv?: Record<string, string>;
+}
+
+/** Levels at which Fastify logs its "listening at" line, which is how the bench learns the port. */
+const logsListening = new Set(['info', 'debug', 'trace']);
+
+/** Below info the API says nothing on startup: it gets a free port and the bench polls /healthz. */
+async function healthy(api: BenchProcess, url: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && api.child.exitCode === null) {
+    const status = await fetch(`${url}/healthz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return url;
+    await sleep(200);
+  }
+  throw new Error(`the API did not answer ${url}/healthz; see ${api.logPath}`);
 }
 
 const secret = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -78,10 +97,11 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
     closers.push(() => worker.stop());
 
     const jwtSecret = secret(32);
+    const port = logsListening.has(options.logLevel) ? 0 : ((await findFreePorts(1))[0] ?? 0);
     const common = {
       LOG_LEVEL: options.logLevel,
       HOST: '127.0.0.1',
-      PORT: '0',
+      PORT: String(port),
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_ALLOWED_NAMESPACES: options.namespace,
       SUPABASE_JWT_SECRET: jwtSecret,
@@ -115,7 +135,10 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
     });
     closers.push(() => api.stop());
 
-    const [, apiUrl] = await api.waitForLog(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const apiUrl =
+      port === 0
+        ? (await api.waitForLog(/listening at (http:\/\/127\.0\.0\.1:\d+)/))[1]
+        : await healthy(api, `http://127.0.0.1:${port}`);
     if (!apiUrl) throw new Error('could not read the API address from its log');
     await worker.waitForLog(/workers running/);
     return {

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { getOrderQuery } from '@wfb/worker/examples/orders.contract.js';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { type LogSize, logSize, memoryMiB } from './bench-processes.js';
+import { cpuSeconds, type LogSize, logSize, memoryMiB } from './bench-processes.js';
 import { type LatencySummary, ratio, summarize } from './bench-utils.js';
 import { seedThroughApi } from './gateway-seed.js';
 import { benchLogDir, startGatewayStand } from './gateway-stand.js';
@@ -105,10 +105,24 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-function perRequest(before: LogSize, after: LogSize, requests: number): string {
-  const bytes = (after.bytes - before.bytes) / requests;
-  const lines = (after.lines - before.lines) / requests;
-  return `${bytes.toFixed(0)} bytes, ${lines.toFixed(2)} lines per request`;
+/** What the API process has spent so far: log written and CPU time (to divide by requests served). */
+interface ApiUsage {
+  log: LogSize;
+  cpuSeconds: number | undefined;
+}
+
+function apiUsage(pid: number, logPath: string): ApiUsage {
+  return { log: logSize(logPath), cpuSeconds: cpuSeconds(pid) };
+}
+
+function perRequest(before: ApiUsage, after: ApiUsage, requests: number): string {
+  const bytes = (after.log.bytes - before.log.bytes) / requests;
+  const lines = (after.log.lines - before.log.lines) / requests;
+  const cpu =
+    before.cpuSeconds === undefined || after.cpuSeconds === undefined
+      ? '?'
+      : (((after.cpuSeconds - before.cpuSeconds) * 1000) / requests).toFixed(2);
+  return `${cpu} ms CPU, ${bytes.toFixed(0)} log bytes, ${lines.toFixed(2)} log lines`;
 }
 
 async function main() {
@@ -116,6 +130,7 @@ async function main() {
   const cpuProfileDir = options['cpu-prof'] ? join(benchLogDir, 'profile') : undefined;
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   const stand = await startGatewayStand({ namespace, taskQueue, logLevel: options['log-level'], cpuProfileDir });
+  const usage = () => apiUsage(stand.api.pid, stand.api.logPath);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   let connection: Connection | undefined;
   try {
@@ -146,9 +161,9 @@ async function main() {
       await gatewayRun(queryUrl, headers, 2);
       const directStarted = performance.now();
       const direct = summarize(await directLoop(client, durationSeconds, connections), directStarted);
-      const logBefore = logSize(stand.api.logPath);
+      const usageBefore = usage();
       const gateway = await gatewayRun(queryUrl, headers, durationSeconds);
-      const logAfter = logSize(stand.api.logPath);
+      const usageAfter = usage();
       out(`\nsaturated: ${connections} concurrent, ${durationSeconds} s each (load ${load()})`);
       out(row('direct @temporalio/client query', direct));
       out(row('gateway POST /api/v1/<hash>/…', gateway));
@@ -156,7 +171,7 @@ async function main() {
       out(`  gateway / direct p50           ${ratio(gateway.p50Ms, direct.p50Ms)}`);
       out(`  gateway / direct p99           ${ratio(gateway.p99Ms, direct.p99Ms)}`);
       out(`  added p50                      ${(gateway.p50Ms - direct.p50Ms).toFixed(2)} ms`);
-      out(`  API log                        ${perRequest(logBefore, logAfter, gateway.count)}`);
+      out(`  API per request                ${perRequest(usageBefore, usageAfter, gateway.count)}`);
       out(`  API RSS after the run          ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB`);
     }
 
@@ -164,19 +179,24 @@ async function main() {
     const pool = new Pool(new URL(queryUrl).origin, { connections: 1 });
     const directSamples: number[] = [];
     const gatewaySamples: number[] = [];
-    let logBefore: LogSize;
+    let usageBefore: ApiUsage;
+    // The direct client's own CPU per query: the API pays the same for its Temporal call.
+    let directCpuMicros = 0;
     try {
       await directLoop(client, 1, 1);
       await httpLoop(pool, queryUrl, headers, 1, []);
-      logBefore = logSize(stand.api.logPath);
+      usageBefore = usage();
       for (let round = 0; round < rounds; round += 1) {
+        const cpuBefore = process.cpuUsage();
         await directLoop(client, 1, 1, directSamples);
+        const cpu = process.cpuUsage(cpuBefore);
+        directCpuMicros += cpu.user + cpu.system;
         await httpLoop(pool, queryUrl, headers, 1, gatewaySamples);
       }
     } finally {
       await pool.close();
     }
-    const logAfter = logSize(stand.api.logPath);
+    const usageAfter = usage();
     // Each path ran for `rounds` seconds in all, interleaved.
     const directSingle = summarize(directSamples, performance.now() - rounds * 1000);
     const gatewaySingle = summarize(gatewaySamples, performance.now() - rounds * 1000);
@@ -186,7 +206,8 @@ async function main() {
     out(`  gateway / direct p50           ${ratio(gatewaySingle.p50Ms, directSingle.p50Ms)}`);
     out(`  added p50                      ${(gatewaySingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms`);
     out(`  added p99                      ${(gatewaySingle.p99Ms - directSingle.p99Ms).toFixed(2)} ms`);
-    out(`  API log                        ${perRequest(logBefore, logAfter, gatewaySingle.count)}`);
+    out(`  API per request                ${perRequest(usageBefore, usageAfter, gatewaySingle.count)}`);
+    out(`  direct client per query        ${(directCpuMicros / 1000 / directSingle.count).toFixed(2)} ms CPU`);
     out(
       `  API RSS                        ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB (peak ${
         memoryMiB(stand.api.pid, 'VmHWM')?.toFixed(0) ?? '?'
