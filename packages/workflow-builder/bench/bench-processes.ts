@@ -127,17 +127,29 @@ export function memoryMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): numb
   }
 }
 
-export interface LogSize {
-  bytes: number;
-  lines: number;
+/** What a process has spent: log written (bytes, lines) and CPU seconds (NaN where unknown). */
+export interface Usage {
+  logBytes: number;
+  logLines: number;
+  cpuSeconds: number;
 }
 
-export function logSize(logPath: string): LogSize {
-  const bytes = statSync(logPath).size;
+export const noUsage: Usage = { logBytes: 0, logLines: 0, cpuSeconds: 0 };
+
+export function usageOf(pid: number, logPath: string): Usage {
   const text = readLog(logPath);
-  let lines = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
-  return { bytes, lines };
+  let logLines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) logLines += 1;
+  return { logBytes: statSync(logPath).size, logLines, cpuSeconds: cpuSeconds(pid) ?? Number.NaN };
+}
+
+/** `total` plus what was spent between the snapshots `before` and `after`. */
+export function addUsage(total: Usage, before: Usage, after: Usage): Usage {
+  return {
+    logBytes: total.logBytes + after.logBytes - before.logBytes,
+    logLines: total.logLines + after.logLines - before.logLines,
+    cpuSeconds: total.cpuSeconds + after.cpuSeconds - before.cpuSeconds,
+  };
 }
 
 /** User + system CPU seconds a process has used (Linux /proc/<pid>/stat, in clock ticks of 1/100 s). */

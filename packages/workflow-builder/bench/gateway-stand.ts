@@ -38,8 +38,10 @@ export interface GatewayStandOptions {
   logLevel: string;
   /** Writes a V8 CPU profile of the API process into this directory when it exits. */
   cpuProfileDir?: string | undefined;
-  /** Extra environment for the API process (e.g. a GATEWAY_ACCESS_LOG switch). */
+  /** Extra environment for the API process (e.g. ACCESS_LOG). */
   apiEnv?: Record<string, string>;
+  /** A checkout (with node_modules) whose API to run instead of this one's. */
+  apiRoot?: string | undefined;
 }
 
 /** Levels at which Fastify logs its "listening at" line, which is how the bench learns the port. */
@@ -129,7 +131,7 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
     const api = spawnLogged({
       name: 'api',
       args: [...profileArgs, '--import', 'tsx', 'packages/workflow-builder/src/main.ts'],
-      cwd: repoRoot,
+      cwd: options.apiRoot ?? repoRoot,
       env: { ...common, ...modeEnv, ...options.apiEnv },
       logPath: join(benchLogDir, 'gateway-api.log'),
     });
@@ -147,7 +149,9 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
       api,
       worker,
       jwtSecret,
-      description: `${description}, LOG_LEVEL=${options.logLevel} to ${api.logPath}`,
+      description: `${options.apiRoot ? `API of ${options.apiRoot}, ` : ''}${description}, LOG_LEVEL=${options.logLevel}${
+        options.apiEnv?.ACCESS_LOG === 'true' ? ', ACCESS_LOG=true' : ''
+      } to ${api.logPath}`,
       close: async () => {
         unregister();
         await closeAll(closers);

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { getOrderQuery } from '@wfb/worker/examples/orders.contract.js';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { cpuSeconds, type LogSize, logSize, memoryMiB } from './bench-processes.js';
+import { addUsage, memoryMiB, noUsage, type Usage, usageOf } from './bench-processes.js';
 import { type LatencySummary, ratio, summarize } from './bench-utils.js';
 import { seedThroughApi } from './gateway-seed.js';
 import { benchLogDir, startGatewayStand } from './gateway-stand.js';
@@ -22,11 +22,14 @@ import { benchLogDir, startGatewayStand } from './gateway-stand.js';
  * Two measurements: a saturated run at --connections (both paths queue on a small machine,
  * so p50s there mostly reflect throughput) and the added latency of an unsaturated gateway
  * at one connection, where direct and gateway calls alternate in one-second rounds so a
- * change in the machine's load hits both alike.
+ * change in the machine's load hits both alike. GET /healthz in the same rounds is the floor
+ * any call through the API pays (the HTTP hop, Fastify); the rest of the added p50 is the
+ * gateway's own work.
  *
  * Options: --connections 32 --duration 10 (seconds) --log-level info (the API's LOG_LEVEL)
  * --cpu-prof (profile the API into .cache/bench/profile; skips the saturated run so the
- * profile shows the one-connection path).
+ * profile shows the one-connection path) --access-log (the API's ACCESS_LOG=true)
+ * --api-root <dir> (run the API of another checkout, e.g. an older commit, for an A/B).
  */
 const { values: options } = parseArgs({
   // pnpm passes the `--` of `pnpm bench:gateway -- --duration 5` through.
@@ -36,6 +39,8 @@ const { values: options } = parseArgs({
     duration: { type: 'string', default: '10' },
     'log-level': { type: 'string', default: 'info' },
     'cpu-prof': { type: 'boolean', default: false },
+    'access-log': { type: 'boolean', default: false },
+    'api-root': { type: 'string' },
   },
 });
 const connections = Number(options.connections);
@@ -81,15 +86,19 @@ async function gatewayRun(url: string, headers: Record<string, string>, seconds:
 }
 
 /** Sub-millisecond timing over one keep-alive connection (autocannon reports whole milliseconds). */
-async function httpLoop(pool: Pool, url: string, headers: Record<string, string>, seconds: number, samples: number[]) {
-  const path = new URL(url).pathname;
-  const body = JSON.stringify(queryBody);
+async function httpLoop(
+  pool: Pool,
+  request: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  seconds: number,
+  samples: number[],
+) {
+  const path = new URL(request.url).pathname;
   const until = performance.now() + seconds * 1000;
   while (performance.now() < until) {
     const before = performance.now();
-    const response = await pool.request({ path, method: 'POST', headers, body });
+    const response = await pool.request({ path, method: request.method, headers: request.headers, body: request.body });
     await response.body.text();
-    if (response.statusCode !== 200) throw new Error(`gateway answered ${response.statusCode}`);
+    if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}`);
     samples.push(performance.now() - before);
   }
 }
@@ -105,32 +114,24 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-/** What the API process has spent so far: log written and CPU time (to divide by requests served). */
-interface ApiUsage {
-  log: LogSize;
-  cpuSeconds: number | undefined;
-}
-
-function apiUsage(pid: number, logPath: string): ApiUsage {
-  return { log: logSize(logPath), cpuSeconds: cpuSeconds(pid) };
-}
-
-function perRequest(before: ApiUsage, after: ApiUsage, requests: number): string {
-  const bytes = (after.log.bytes - before.log.bytes) / requests;
-  const lines = (after.log.lines - before.log.lines) / requests;
-  const cpu =
-    before.cpuSeconds === undefined || after.cpuSeconds === undefined
-      ? '?'
-      : (((after.cpuSeconds - before.cpuSeconds) * 1000) / requests).toFixed(2);
-  return `${cpu} ms CPU, ${bytes.toFixed(0)} log bytes, ${lines.toFixed(2)} log lines`;
+function perRequest(spent: Usage, requests: number): string {
+  const cpu = Number.isNaN(spent.cpuSeconds) ? '?' : ((spent.cpuSeconds * 1000) / requests).toFixed(2);
+  return `${cpu} ms CPU, ${(spent.logBytes / requests).toFixed(0)} log bytes, ${(spent.logLines / requests).toFixed(2)} log lines`;
 }
 
 async function main() {
   const loadBefore = load();
   const cpuProfileDir = options['cpu-prof'] ? join(benchLogDir, 'profile') : undefined;
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
-  const stand = await startGatewayStand({ namespace, taskQueue, logLevel: options['log-level'], cpuProfileDir });
-  const usage = () => apiUsage(stand.api.pid, stand.api.logPath);
+  const stand = await startGatewayStand({
+    namespace,
+    taskQueue,
+    logLevel: options['log-level'],
+    cpuProfileDir,
+    apiEnv: { ACCESS_LOG: String(options['access-log']) },
+    apiRoot: options['api-root'],
+  });
+  const usage = () => usageOf(stand.api.pid, stand.api.logPath);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   let connection: Connection | undefined;
   try {
@@ -171,7 +172,7 @@ async function main() {
       out(`  gateway / direct p50           ${ratio(gateway.p50Ms, direct.p50Ms)}`);
       out(`  gateway / direct p99           ${ratio(gateway.p99Ms, direct.p99Ms)}`);
       out(`  added p50                      ${(gateway.p50Ms - direct.p50Ms).toFixed(2)} ms`);
-      out(`  API per request                ${perRequest(usageBefore, usageAfter, gateway.count)}`);
+      out(`  API per request                ${perRequest(addUsage(noUsage, usageBefore, usageAfter), gateway.count)}`);
       out(`  API RSS after the run          ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB`);
     }
 
@@ -179,34 +180,43 @@ async function main() {
     const pool = new Pool(new URL(queryUrl).origin, { connections: 1 });
     const directSamples: number[] = [];
     const gatewaySamples: number[] = [];
-    let usageBefore: ApiUsage;
+    const healthSamples: number[] = [];
+    const gatewayCall = { url: queryUrl, method: 'POST' as const, headers, body: JSON.stringify(queryBody) };
+    // The floor of any call through the API: the HTTP hop and Fastify, no key, no Temporal.
+    const healthCall = { url: `${stand.apiUrl}/healthz`, method: 'GET' as const, headers: {} };
+    let gatewayUsage = noUsage;
     // The direct client's own CPU per query: the API pays the same for its Temporal call.
     let directCpuMicros = 0;
     try {
       await directLoop(client, 1, 1);
-      await httpLoop(pool, queryUrl, headers, 1, []);
-      usageBefore = usage();
+      await httpLoop(pool, gatewayCall, 1, []);
       for (let round = 0; round < rounds; round += 1) {
         const cpuBefore = process.cpuUsage();
         await directLoop(client, 1, 1, directSamples);
         const cpu = process.cpuUsage(cpuBefore);
         directCpuMicros += cpu.user + cpu.system;
-        await httpLoop(pool, queryUrl, headers, 1, gatewaySamples);
+        const apiBefore = usage();
+        await httpLoop(pool, gatewayCall, 1, gatewaySamples);
+        gatewayUsage = addUsage(gatewayUsage, apiBefore, usage());
+        await httpLoop(pool, healthCall, 0.5, healthSamples);
       }
     } finally {
       await pool.close();
     }
-    const usageAfter = usage();
     // Each path ran for `rounds` seconds in all, interleaved.
     const directSingle = summarize(directSamples, performance.now() - rounds * 1000);
     const gatewaySingle = summarize(gatewaySamples, performance.now() - rounds * 1000);
-    out(`\nunsaturated: 1 connection, ${rounds} alternating 1 s rounds each (load ${load()}; HTTP timed with undici)`);
+    const healthSingle = summarize(healthSamples, performance.now() - rounds * 500);
+    out(
+      `\nunsaturated: 1 connection, ${rounds} rounds of 1 s direct, 1 s gateway, 0.5 s /healthz (load ${load()}; HTTP timed with undici)`,
+    );
     out(row('direct @temporalio/client query', directSingle));
     out(row('gateway POST /api/v1/<hash>/…', gatewaySingle));
+    out(row('API GET /healthz (HTTP floor)', healthSingle));
     out(`  gateway / direct p50           ${ratio(gatewaySingle.p50Ms, directSingle.p50Ms)}`);
     out(`  added p50                      ${(gatewaySingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms`);
     out(`  added p99                      ${(gatewaySingle.p99Ms - directSingle.p99Ms).toFixed(2)} ms`);
-    out(`  API per request                ${perRequest(usageBefore, usageAfter, gatewaySingle.count)}`);
+    out(`  API per gateway request        ${perRequest(gatewayUsage, gatewaySingle.count)}`);
     out(`  direct client per query        ${(directCpuMicros / 1000 / directSingle.count).toFixed(2)} ms CPU`);
     out(
       `  API RSS                        ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB (peak ${
