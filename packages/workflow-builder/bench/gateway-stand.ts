@@ -26,6 +26,9 @@ export interface GatewayStand {
   apiUrl: string;
   api: BenchProcess;
   worker: BenchProcess;
+  /** bare-gateway.ts: the same Temporal query behind node:http and nothing else. */
+  bare: BenchProcess;
+  bareUrl: string;
   jwtSecret: string;
   /** How the API runs, for the report: mode, database, log level. */
   description: string;
@@ -98,6 +101,15 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
     });
     closers.push(() => worker.stop());
 
+    const bare = spawnLogged({
+      name: 'bare-gateway',
+      args: ['--import', 'tsx', 'packages/workflow-builder/bench/bare-gateway.ts'],
+      cwd: repoRoot,
+      env: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: options.namespace },
+      logPath: join(benchLogDir, 'gateway-bare.log'),
+    });
+    closers.push(() => bare.stop());
+
     const jwtSecret = secret(32);
     const port = logsListening.has(options.logLevel) ? 0 : ((await findFreePorts(1))[0] ?? 0);
     const common = {
@@ -143,11 +155,15 @@ export async function startGatewayStand(options: GatewayStandOptions): Promise<G
         : await healthy(api, `http://127.0.0.1:${port}`);
     if (!apiUrl) throw new Error('could not read the API address from its log');
     await worker.waitForLog(/workers running/);
+    const [, bareUrl] = await bare.waitForLog(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    if (!bareUrl) throw new Error('could not read the bare gateway address from its log');
     return {
       temporalAddress: temporal.address,
       apiUrl,
       api,
       worker,
+      bare,
+      bareUrl,
       jwtSecret,
       description: `${options.apiRoot ? `API of ${options.apiRoot}, ` : ''}${description}, LOG_LEVEL=${options.logLevel}${
         options.apiEnv?.ACCESS_LOG === 'true' ? ', ACCESS_LOG=true' : ''

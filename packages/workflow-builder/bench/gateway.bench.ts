@@ -22,9 +22,10 @@ import { benchLogDir, startGatewayStand } from './gateway-stand.js';
  * Two measurements: a saturated run at --connections (both paths queue on a small machine,
  * so p50s there mostly reflect throughput) and the added latency of an unsaturated gateway
  * at one connection, where direct and gateway calls alternate in one-second rounds so a
- * change in the machine's load hits both alike. GET /healthz in the same rounds is the floor
- * any call through the API pays (the HTTP hop, Fastify); the rest of the added p50 is the
- * gateway's own work.
+ * change in the machine's load hits both alike. In the same rounds: GET /healthz, the floor
+ * any call through the API pays (HTTP, Fastify), and bare-gateway.ts, a process doing the same
+ * query behind node:http and nothing else. Bare − direct is the price of a second process on
+ * the path; gateway − bare is the gateway's own work.
  *
  * Options: --connections 32 --duration 10 (seconds) --log-level info (the API's LOG_LEVEL)
  * --cpu-prof (profile the API into .cache/bench/profile; skips the saturated run so the
@@ -178,18 +179,29 @@ async function main() {
 
     const rounds = Math.max(3, Math.round(durationSeconds / 2));
     const pool = new Pool(new URL(queryUrl).origin, { connections: 1 });
+    const barePool = new Pool(stand.bareUrl, { connections: 1 });
     const directSamples: number[] = [];
     const gatewaySamples: number[] = [];
     const healthSamples: number[] = [];
+    const bareSamples: number[] = [];
     const gatewayCall = { url: queryUrl, method: 'POST' as const, headers, body: JSON.stringify(queryBody) };
     // The floor of any call through the API: the HTTP hop and Fastify, no key, no Temporal.
     const healthCall = { url: `${stand.apiUrl}/healthz`, method: 'GET' as const, headers: {} };
+    // The floor of any gateway process: node:http and the same query, nothing else.
+    const bareCall = {
+      url: `${stand.bareUrl}/query/${encodeURIComponent(orderId)}/${getOrderQuery.name}`,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(queryBody),
+    };
     let gatewayUsage = noUsage;
+    let bareUsage = noUsage;
     // The direct client's own CPU per query: the API pays the same for its Temporal call.
     let directCpuMicros = 0;
     try {
       await directLoop(client, 1, 1);
       await httpLoop(pool, gatewayCall, 1, []);
+      await httpLoop(barePool, bareCall, 1, []);
       for (let round = 0; round < rounds; round += 1) {
         const cpuBefore = process.cpuUsage();
         await directLoop(client, 1, 1, directSamples);
@@ -199,24 +211,33 @@ async function main() {
         await httpLoop(pool, gatewayCall, 1, gatewaySamples);
         gatewayUsage = addUsage(gatewayUsage, apiBefore, usage());
         await httpLoop(pool, healthCall, 0.5, healthSamples);
+        const bareBefore = usageOf(stand.bare.pid, stand.bare.logPath);
+        await httpLoop(barePool, bareCall, 1, bareSamples);
+        bareUsage = addUsage(bareUsage, bareBefore, usageOf(stand.bare.pid, stand.bare.logPath));
       }
     } finally {
       await pool.close();
+      await barePool.close();
     }
     // Each path ran for `rounds` seconds in all, interleaved.
     const directSingle = summarize(directSamples, performance.now() - rounds * 1000);
     const gatewaySingle = summarize(gatewaySamples, performance.now() - rounds * 1000);
     const healthSingle = summarize(healthSamples, performance.now() - rounds * 500);
+    const bareSingle = summarize(bareSamples, performance.now() - rounds * 1000);
     out(
-      `\nunsaturated: 1 connection, ${rounds} rounds of 1 s direct, 1 s gateway, 0.5 s /healthz (load ${load()}; HTTP timed with undici)`,
+      `\nunsaturated: 1 connection, ${rounds} rounds of 1 s direct, 1 s gateway, 0.5 s /healthz, 1 s bare (load ${load()}; HTTP timed with undici)`,
     );
     out(row('direct @temporalio/client query', directSingle));
     out(row('gateway POST /api/v1/<hash>/…', gatewaySingle));
     out(row('API GET /healthz (HTTP floor)', healthSingle));
+    out(row('bare node:http → same query', bareSingle));
     out(`  gateway / direct p50           ${ratio(gatewaySingle.p50Ms, directSingle.p50Ms)}`);
     out(`  added p50                      ${(gatewaySingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms`);
     out(`  added p99                      ${(gatewaySingle.p99Ms - directSingle.p99Ms).toFixed(2)} ms`);
+    out(`  of the added p50: a 2nd process ${(bareSingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms (bare − direct)`);
+    out(`  the gateway's own work         ${(gatewaySingle.p50Ms - bareSingle.p50Ms).toFixed(2)} ms (gateway − bare)`);
     out(`  API per gateway request        ${perRequest(gatewayUsage, gatewaySingle.count)}`);
+    out(`  bare process per request       ${perRequest(bareUsage, bareSingle.count)}`);
     out(`  direct client per query        ${(directCpuMicros / 1000 / directSingle.count).toFixed(2)} ms CPU`);
     out(
       `  API RSS                        ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB (peak ${
