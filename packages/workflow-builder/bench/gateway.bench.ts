@@ -1,32 +1,48 @@
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { createDatabase } from '@wfb/core/db/driver.js';
-import { createLogger } from '@wfb/core/logger.js';
 import { getOrderQuery } from '@wfb/worker/examples/orders.contract.js';
-import { runExampleWorkers } from '@wfb/worker/examples/run-examples.js';
-import { startTemporalDevServer } from '@wfb/worker/testing/temporal-dev-server.js';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { createApp } from '../src/app.js';
-import { withUserTransaction } from '../src/db/tx.js';
-import { seedDemo } from '../src/dev/demo-seed.js';
-import { parseEnv } from '../src/env.js';
+import { addUsage, memoryMiB, noUsage, type Usage, usageOf } from './bench-processes.js';
 import { type LatencySummary, ratio, summarize } from './bench-utils.js';
+import { seedThroughApi } from './gateway-seed.js';
+import { benchLogDir, startGatewayStand } from './gateway-stand.js';
 
 /**
  * `pnpm bench:gateway`: the same workflow query through the public gateway (HTTP, X-API-Key,
- * per-key and per-interface limits, JSON Schema validation of the body, Temporal call with a
- * deadline) and through a bare @temporalio/client, in one run, at the same concurrency.
- * Everything runs on this machine: a Temporal dev server, the example worker, the app, and
- * the load generators (autocannon for HTTP; N concurrent loops for the direct client).
- * A second, single-connection pair shows the added latency of an unsaturated gateway: at
- * 32 connections on a small machine both paths queue, so their p50s mostly reflect throughput.
- * Options: --connections 32 --duration 10 (seconds).
+ * per-key and per-interface limits, JSON Schema validation of the body, one Temporal call with
+ * a deadline) and through a bare @temporalio/client. The API and the example worker run in
+ * their own processes as users run them (see gateway-stand.ts), so the API pays for its
+ * production logging and this process is only the load generator and the direct baseline.
+ *
+ * Two measurements: a saturated run at --connections (both paths queue on a small machine,
+ * so p50s there mostly reflect throughput) and the added latency of an unsaturated gateway
+ * at one connection, where direct and gateway calls alternate in one-second rounds so a
+ * change in the machine's load hits both alike. In the same rounds: GET /healthz, the floor
+ * any call through the API pays (HTTP, Fastify), and bare-gateway.ts, a process doing the same
+ * query behind node:http and nothing else. Bare − direct is the price of a second process on
+ * the path; gateway − bare is the gateway's own work.
+ *
+ * Options: --connections 32 --duration 10 (seconds) --log-level info (the API's LOG_LEVEL)
+ * --cpu-prof (profile the API into .cache/bench/profile; skips the saturated run so the
+ * profile shows the one-connection path) --access-log (the API's ACCESS_LOG=true)
+ * --api-root <dir> (run the API of another checkout, e.g. an older commit, for an A/B).
  */
 const { values: options } = parseArgs({
-  options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' } },
+  // pnpm passes the `--` of `pnpm bench:gateway -- --duration 5` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    connections: { type: 'string', default: '32' },
+    duration: { type: 'string', default: '10' },
+    'log-level': { type: 'string', default: 'info' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'access-log': { type: 'boolean', default: false },
+    'api-root': { type: 'string' },
+  },
 });
 const connections = Number(options.connections);
 const durationSeconds = Number(options.duration);
@@ -35,11 +51,9 @@ const taskQueue = `bench-${randomUUID()}`;
 const orderId = `bench-order-${randomUUID()}`;
 const queryBody = { verbose: true };
 
-async function directRun(client: Client, seconds: number, concurrency = connections): Promise<LatencySummary> {
+async function directLoop(client: Client, seconds: number, concurrency: number, samples: number[] = []) {
   const handle = client.workflow.getHandle(orderId);
-  const samples: number[] = [];
-  const started = performance.now();
-  const until = started + seconds * 1000;
+  const until = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
@@ -49,7 +63,7 @@ async function directRun(client: Client, seconds: number, concurrency = connecti
       }
     }),
   );
-  return summarize(samples, started);
+  return samples;
 }
 
 async function gatewayRun(url: string, headers: Record<string, string>, seconds: number): Promise<LatencySummary> {
@@ -72,25 +86,22 @@ async function gatewayRun(url: string, headers: Record<string, string>, seconds:
   };
 }
 
-/** Sub-millisecond timing for the unsaturated pair (autocannon reports whole milliseconds). */
-async function httpLoop(url: string, headers: Record<string, string>, seconds: number): Promise<LatencySummary> {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: 1 });
-  const body = JSON.stringify(queryBody);
-  const samples: number[] = [];
-  const started = performance.now();
-  try {
-    while (performance.now() < started + seconds * 1000) {
-      const before = performance.now();
-      const response = await pool.request({ path: target.pathname, method: 'POST', headers, body });
-      await response.body.text();
-      if (response.statusCode !== 200) throw new Error(`gateway answered ${response.statusCode}`);
-      samples.push(performance.now() - before);
-    }
-  } finally {
-    await pool.close();
+/** Sub-millisecond timing over one keep-alive connection (autocannon reports whole milliseconds). */
+async function httpLoop(
+  pool: Pool,
+  request: { url: string; method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  seconds: number,
+  samples: number[],
+) {
+  const path = new URL(request.url).pathname;
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    const before = performance.now();
+    const response = await pool.request({ path, method: request.method, headers: request.headers, body: request.body });
+    await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`${path} answered ${response.statusCode}`);
+    samples.push(performance.now() - before);
   }
-  return summarize(samples, started);
 }
 
 function row(label: string, summary: LatencySummary): string {
@@ -99,107 +110,144 @@ function row(label: string, summary: LatencySummary): string {
     .padStart(7)} ms   p99 ${summary.p99Ms.toFixed(2).padStart(7)} ms   (n=${summary.count})`;
 }
 
-async function main() {
-  const logger = createLogger({ level: 'silent' });
-  const server = await startTemporalDevServer({ namespaces: [namespace] });
-  const workers = await runExampleWorkers({
-    address: server.address,
-    namespaces: [namespace],
-    taskQueue,
-    logger: createLogger({ level: 'warn' }),
-  });
-  const database = await createDatabase({ pgliteDataDir: 'memory://' });
-  const env = parseEnv({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_ALLOWED_NAMESPACES: namespace,
-    SUPABASE_JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-    API_KEY_PEPPER: 'bench-pepper-0123456789abcdefghijklmnopqrstuvwxyz',
-    API_KEY_ENV: 'bench',
-    DATA_DIR: '.data/bench-unused',
-  });
-  const app = await createApp(env, logger, { database });
-  const directConnection = await Connection.connect({ address: server.address });
-  try {
-    await app.server.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    const baseUrl = `http://127.0.0.1:${address.port}`;
-    const userId = randomUUID();
-    const seed = await seedDemo({ app, userId, projectSlug: 'bench', namespace, taskQueue, baseUrl });
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
-    // A query published with a validated JSON body, an interface limit and a key limit, all generous.
-    const user = { id: userId, email: undefined, claims: { sub: userId, role: 'authenticated' } };
-    const { route, key } = await withUserTransaction(database.db, user.claims, async (tx) => {
-      const checked = await app.services.serviceInterfaces.create(tx, user, {
-        serviceId: seed.service.id,
-        name: 'get-order-checked',
-        type: 'query',
-        callableName: getOrderQuery.name,
-        inputSchema: { type: 'object', properties: { verbose: { type: 'boolean' } }, additionalProperties: false },
-      });
-      const published = await app.services.publicInterfaces.create(tx, user, {
-        serviceInterfaceId: checked.id,
-        method: 'POST',
-        path: '/orders/{orderId}/read',
-        rateLimitPerMinute: 1_000_000,
-      });
-      const created = await app.services.apiKeys.create(tx, user, {
-        projectId: seed.project.id,
-        name: 'bench',
-        rateLimitPerMinute: 1_000_000,
-      });
-      return { route: published, key: created.plaintext };
+function perRequest(spent: Usage, requests: number): string {
+  const cpu = Number.isNaN(spent.cpuSeconds) ? '?' : ((spent.cpuSeconds * 1000) / requests).toFixed(2);
+  return `${cpu} ms CPU, ${(spent.logBytes / requests).toFixed(0)} log bytes, ${(spent.logLines / requests).toFixed(2)} log lines`;
+}
+
+async function main() {
+  const loadBefore = load();
+  const cpuProfileDir = options['cpu-prof'] ? join(benchLogDir, 'profile') : undefined;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+  const stand = await startGatewayStand({
+    namespace,
+    taskQueue,
+    logLevel: options['log-level'],
+    cpuProfileDir,
+    apiEnv: { ACCESS_LOG: String(options['access-log']) },
+    apiRoot: options['api-root'],
+  });
+  const usage = () => usageOf(stand.api.pid, stand.api.logPath);
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  let connection: Connection | undefined;
+  try {
+    const seeded = await seedThroughApi({
+      apiUrl: stand.apiUrl,
+      jwtSecret: stand.jwtSecret,
+      namespace,
+      taskQueue,
+      orderId,
     });
-    const headers = { 'x-api-key': key, 'content-type': 'application/json' };
-    const url = route.url.replace(/^https?:\/\/[^/]+/, baseUrl).replace('{orderId}', orderId);
-    const start = await fetch(seed.routes.createOrder.url.replace('{orderId}', orderId), {
+    const { headers, queryUrl } = seeded;
+    const start = await fetch(seeded.startUrl, {
       method: 'POST',
       headers,
       body: JSON.stringify({ customer: 'bench' }),
     });
     if (start.status !== 201) throw new Error(`could not start the order: ${start.status} ${await start.text()}`);
-    const probe = await fetch(url, { method: 'POST', headers, body: JSON.stringify(queryBody) });
+    const probe = await fetch(queryUrl, { method: 'POST', headers, body: JSON.stringify(queryBody) });
     if (probe.status !== 200) throw new Error(`gateway query failed: ${probe.status} ${await probe.text()}`);
 
-    const client = new Client({ connection: directConnection, namespace });
-    await directRun(client, 2);
-    await gatewayRun(url, headers, 2);
-    const direct = await directRun(client, durationSeconds);
-    const gateway = await gatewayRun(url, headers, durationSeconds);
-    const latencySeconds = Math.max(3, Math.round(durationSeconds / 2));
-    const directSingle = await directRun(client, latencySeconds, 1);
-    const gatewaySingle = await httpLoop(url, headers, latencySeconds);
-    const rssMiB = process.memoryUsage().rss / 1024 / 1024;
+    connection = await Connection.connect({ address: stand.temporalAddress });
+    const client = new Client({ connection, namespace });
+    out(`\nAPI: ${stand.description}`);
+    out(`node ${process.version}, ${cpus().length} CPUs; load average before: ${loadBefore}`);
 
-    process.stdout.write(
-      `\ngateway vs direct Temporal query (${connections} concurrent, ${durationSeconds} s each, ` +
-        `node ${process.version}, ${cpus().length} CPUs, one process: app + worker + load generators)\n`,
+    if (!cpuProfileDir) {
+      await directLoop(client, 2, connections);
+      await gatewayRun(queryUrl, headers, 2);
+      const directStarted = performance.now();
+      const direct = summarize(await directLoop(client, durationSeconds, connections), directStarted);
+      const usageBefore = usage();
+      const gateway = await gatewayRun(queryUrl, headers, durationSeconds);
+      const usageAfter = usage();
+      out(`\nsaturated: ${connections} concurrent, ${durationSeconds} s each (load ${load()})`);
+      out(row('direct @temporalio/client query', direct));
+      out(row('gateway POST /api/v1/<hash>/…', gateway));
+      out(`  gateway / direct throughput    ${ratio(gateway.opsPerSecond, direct.opsPerSecond)}`);
+      out(`  gateway / direct p50           ${ratio(gateway.p50Ms, direct.p50Ms)}`);
+      out(`  gateway / direct p99           ${ratio(gateway.p99Ms, direct.p99Ms)}`);
+      out(`  added p50                      ${(gateway.p50Ms - direct.p50Ms).toFixed(2)} ms`);
+      out(`  API per request                ${perRequest(addUsage(noUsage, usageBefore, usageAfter), gateway.count)}`);
+      out(`  API RSS after the run          ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB`);
+    }
+
+    const rounds = Math.max(3, Math.round(durationSeconds / 2));
+    const pool = new Pool(new URL(queryUrl).origin, { connections: 1 });
+    const barePool = new Pool(stand.bareUrl, { connections: 1 });
+    const directSamples: number[] = [];
+    const gatewaySamples: number[] = [];
+    const healthSamples: number[] = [];
+    const bareSamples: number[] = [];
+    const gatewayCall = { url: queryUrl, method: 'POST' as const, headers, body: JSON.stringify(queryBody) };
+    // The floor of any call through the API: the HTTP hop and Fastify, no key, no Temporal.
+    const healthCall = { url: `${stand.apiUrl}/healthz`, method: 'GET' as const, headers: {} };
+    // The floor of any gateway process: node:http and the same query, nothing else.
+    const bareCall = {
+      url: `${stand.bareUrl}/query/${encodeURIComponent(orderId)}/${getOrderQuery.name}`,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(queryBody),
+    };
+    let gatewayUsage = noUsage;
+    let bareUsage = noUsage;
+    // The direct client's own CPU per query: the API pays the same for its Temporal call.
+    let directCpuMicros = 0;
+    try {
+      await directLoop(client, 1, 1);
+      await httpLoop(pool, gatewayCall, 1, []);
+      await httpLoop(barePool, bareCall, 1, []);
+      for (let round = 0; round < rounds; round += 1) {
+        const cpuBefore = process.cpuUsage();
+        await directLoop(client, 1, 1, directSamples);
+        const cpu = process.cpuUsage(cpuBefore);
+        directCpuMicros += cpu.user + cpu.system;
+        const apiBefore = usage();
+        await httpLoop(pool, gatewayCall, 1, gatewaySamples);
+        gatewayUsage = addUsage(gatewayUsage, apiBefore, usage());
+        await httpLoop(pool, healthCall, 0.5, healthSamples);
+        const bareBefore = usageOf(stand.bare.pid, stand.bare.logPath);
+        await httpLoop(barePool, bareCall, 1, bareSamples);
+        bareUsage = addUsage(bareUsage, bareBefore, usageOf(stand.bare.pid, stand.bare.logPath));
+      }
+    } finally {
+      await pool.close();
+      await barePool.close();
+    }
+    // Each path ran for `rounds` seconds in all, interleaved.
+    const directSingle = summarize(directSamples, performance.now() - rounds * 1000);
+    const gatewaySingle = summarize(gatewaySamples, performance.now() - rounds * 1000);
+    const healthSingle = summarize(healthSamples, performance.now() - rounds * 500);
+    const bareSingle = summarize(bareSamples, performance.now() - rounds * 1000);
+    out(
+      `\nunsaturated: 1 connection, ${rounds} rounds of 1 s direct, 1 s gateway, 0.5 s /healthz, 1 s bare (load ${load()}; HTTP timed with undici)`,
     );
-    process.stdout.write(`${row('direct @temporalio/client query', direct)}\n`);
-    process.stdout.write(`${row('gateway POST /api/v1/<hash>/…', gateway)}\n`);
-    process.stdout.write('\nratios\n');
-    process.stdout.write(`  gateway / direct throughput    ${ratio(gateway.opsPerSecond, direct.opsPerSecond)}\n`);
-    process.stdout.write(`  gateway / direct p50           ${ratio(gateway.p50Ms, direct.p50Ms)}\n`);
-    process.stdout.write(`  gateway / direct p99           ${ratio(gateway.p99Ms, direct.p99Ms)}\n`);
-    process.stdout.write(`  added p50                      ${(gateway.p50Ms - direct.p50Ms).toFixed(2)} ms\n`);
-    process.stdout.write(`\nunsaturated latency (1 connection, ${latencySeconds} s each; HTTP timed with undici)\n`);
-    process.stdout.write(`${row('direct @temporalio/client query', directSingle)}\n`);
-    process.stdout.write(`${row('gateway POST /api/v1/<hash>/…', gatewaySingle)}\n`);
-    process.stdout.write(
-      `  gateway / direct throughput    ${ratio(gatewaySingle.opsPerSecond, directSingle.opsPerSecond)}\n`,
+    out(row('direct @temporalio/client query', directSingle));
+    out(row('gateway POST /api/v1/<hash>/…', gatewaySingle));
+    out(row('API GET /healthz (HTTP floor)', healthSingle));
+    out(row('bare node:http → same query', bareSingle));
+    out(`  gateway / direct p50           ${ratio(gatewaySingle.p50Ms, directSingle.p50Ms)}`);
+    out(`  added p50                      ${(gatewaySingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms`);
+    out(`  added p99                      ${(gatewaySingle.p99Ms - directSingle.p99Ms).toFixed(2)} ms`);
+    out(`  of the added p50: a 2nd process ${(bareSingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms (bare − direct)`);
+    out(`  the gateway's own work         ${(gatewaySingle.p50Ms - bareSingle.p50Ms).toFixed(2)} ms (gateway − bare)`);
+    out(`  API per gateway request        ${perRequest(gatewayUsage, gatewaySingle.count)}`);
+    out(`  bare process per request       ${perRequest(bareUsage, bareSingle.count)}`);
+    out(`  direct client per query        ${(directCpuMicros / 1000 / directSingle.count).toFixed(2)} ms CPU`);
+    out(
+      `  API RSS                        ${memoryMiB(stand.api.pid)?.toFixed(0) ?? '?'} MiB (peak ${
+        memoryMiB(stand.api.pid, 'VmHWM')?.toFixed(0) ?? '?'
+      } MiB)`,
     );
-    process.stdout.write(
-      `  added p50                      ${(gatewaySingle.p50Ms - directSingle.p50Ms).toFixed(2)} ms\n`,
-    );
-    process.stdout.write(`\nRSS after the run: ${rssMiB.toFixed(0)} MiB\n`);
+    if (cpuProfileDir) out(`\nCPU profile of the API: ${cpuProfileDir} (written when it exits)`);
   } finally {
-    await directConnection.close();
-    await app.close();
-    await database.close();
-    await workers.shutdown();
-    await server.stop();
+    await connection?.close();
+    await stand.close();
   }
 }
 

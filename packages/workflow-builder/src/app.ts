@@ -190,6 +190,7 @@ export async function createApp(env: Env, logger: Logger, overrides: AppOverride
       readiness,
       keyAuth: gateway.keyAuth,
       trustProxy: env.TRUST_PROXY,
+      accessLog: env.ACCESS_LOG,
       plugins: [
         ...createConnectorPlugins({
           settings: connectorRouteSettingsOf(env),

@@ -2,7 +2,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import type { Database } from '@wfb/core/db/driver.js';
 import { AppError } from '@wfb/core/errors.js';
 import type { Logger } from '@wfb/core/logger.js';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './app-router.js';
 import { bearerToken } from './auth/bearer.js';
 import { InvalidTokenError, type TokenVerifier } from './auth/jwt.js';
@@ -12,6 +12,7 @@ import { createClientErrorHandler, replyToFrameworkError } from './http/client-e
 import { replyWithError } from './http/error-reply.js';
 import { sendProblem } from './http/problem.js';
 import { requestIdFor } from './http/request-id.js';
+import { RequestLogController } from './http/request-log.js';
 import type { Services } from './services.js';
 import type { AppContext } from './trpc/trpc.js';
 
@@ -36,6 +37,8 @@ export interface ServerDeps {
   keyAuth?: Pick<KeyAuthOptions, 'limiter' | 'onVerification' | 'onRateLimited'>;
   bodyLimitBytes?: number;
   trustProxy?: boolean | string[];
+  /** One info line per completed request (ACCESS_LOG); errors are logged either way. */
+  accessLog?: boolean;
   /** Further routes (public gateway, OAuth callback …) registered by later modules. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -56,7 +59,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdFor,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController({ accessLog: deps.accessLog ?? false }),
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: deps.trustProxy ?? false,
     forceCloseConnections: 'idle',

@@ -35,6 +35,8 @@ function testEnv(env: Record<string, string>) {
   return parseEnv({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
+    // Request lines stay in the logs the secret scans read.
+    ACCESS_LOG: 'true',
     SUPABASE_JWT_SECRET: testJwtSecret,
     API_KEY_PEPPER: testPepper,
     API_KEY_ENV: 'test',

@@ -2,7 +2,7 @@ import { createChangeFeed } from '@wfb/core/db/change-feed.js';
 import type { Database } from '@wfb/core/db/driver.js';
 import type { Logger } from '@wfb/core/logger.js';
 import { LRUCache } from 'lru-cache';
-import { hashApiKey, parseApiKey } from './api-key-format.js';
+import { hashApiKey, parseApiKey, pepperKey } from './api-key-format.js';
 import { findKeyForVerification, recordKeysUsed } from './api-keys.store.js';
 
 /** What the gateway knows about a key that verified. */
@@ -67,6 +67,7 @@ export interface KeyVerifierOptions {
 export function createKeyVerifier(options: KeyVerifierOptions) {
   const clock = options.clock ?? Date.now;
   const cacheTtlMs = options.cacheTtlMs ?? 30_000;
+  const pepper = pepperKey(options.pepper);
   const inFlight = new Map<string, Promise<CacheEntry>>();
   const usage = new Map<string, Date>();
   const hashById = new Map<string, string>();
@@ -183,7 +184,7 @@ export function createKeyVerifier(options: KeyVerifierOptions) {
     async verify(candidate: string): Promise<KeyVerification> {
       const parsed = parseApiKey(candidate);
       if (!parsed.ok || parsed.environment !== options.environment) return { kind: 'malformed' };
-      const entry = await lookup(hashApiKey(options.pepper, candidate));
+      const entry = await lookup(hashApiKey(pepper, candidate));
       if (!entry) return { kind: 'unknown' };
       if (entry.revoked) return { kind: 'revoked' };
       const now = clock();
