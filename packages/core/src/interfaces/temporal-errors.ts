@@ -32,7 +32,8 @@ const grpcStatus = {
   unauthenticated: 16,
 } as const;
 
-function grpcCode(error: unknown): number | undefined {
+/** The gRPC status code of an SDK error, looked up through a few levels of `cause`. */
+export function grpcCode(error: unknown): number | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'number') return code;

@@ -1,4 +1,5 @@
 import type { Database } from '@wfb/core/db/driver.js';
+import { grpcCode } from '@wfb/core/interfaces/temporal-errors.js';
 import type { Logger } from '@wfb/core/logger.js';
 import { advisoryLockKeys } from '../db/advisory-lock.js';
 import { createReconciler, type PassOutcome, type Reconciler } from '../reconcile/reconciler.js';
@@ -48,15 +49,6 @@ export interface NexusPassOutcome extends PassOutcome {
 }
 
 const grpc = { cancelled: 1, deadlineExceeded: 4, resourceExhausted: 8, unavailable: 14 } as const;
-
-function grpcCode(error: unknown): number | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /** Not this endpoint's fault: the cluster is unreachable, overloaded or too slow. */
 function isOutage(error: unknown): boolean {
