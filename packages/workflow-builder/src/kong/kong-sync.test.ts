@@ -16,9 +16,9 @@ import { translate } from './translate.js';
 const baseFile = fileURLToPath(new URL('../../../../kong/kong.yml', import.meta.url));
 
 describe('declarative config', () => {
-  it('nests the desired state the way kong.yml does (golden)', () => {
+  it('nests the desired state the way kong.yml does (golden)', async () => {
     const config = buildDeclarativeConfig(translate(fixtureRows, fixtureOptions).state);
-    expectGolden('declarative-config.json', config);
+    await expectGolden('declarative-config.json', config);
   });
 
   it('merges a base file: keeps what we do not manage, replaces what carries our names', () => {

@@ -21,18 +21,18 @@ function backendMatches(routeHash: string, template: string, url: string): boole
 }
 
 describe('translate', () => {
-  it('produces the golden Kong state (DB mode, local policy)', () => {
+  it('produces the golden Kong state (DB mode, local policy)', async () => {
     const result = translate(fixtureRows, fixtureOptions);
-    expectGolden('translate-local.json', result);
+    await expectGolden('translate-local.json', result);
   });
 
-  it('produces the golden Kong state with the redis policy', () => {
+  it('produces the golden Kong state with the redis policy', async () => {
     const result = translate(fixtureRows.slice(0, 1), {
       ...fixtureOptions,
       upstreamUrl: 'https://api.internal:8443/base/',
       rateLimit: { policy: 'redis', redis: { host: 'redis.internal', port: 6380, password: 'pw', ssl: true } },
     });
-    expectGolden('translate-redis.json', result);
+    await expectGolden('translate-redis.json', result);
   });
 
   it('is deterministic and independent of row order', () => {

@@ -3,16 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
 /**
- * Golden files under src/kong/testing/golden/: the expected Kong JSON, reviewed in diffs.
- * `UPDATE_GOLDEN=1` rewrites them from the current output instead of comparing.
+ * Compares a value with its golden file under testing/golden/, as JSON (formatting is the
+ * formatter's business). After a deliberate change, delete the file and run the test once:
+ * a missing golden file is written and the test fails, so CI never passes on a fresh one.
  */
-export function expectGolden(name: string, actual: unknown): void {
+export async function expectGolden(name: string, actual: unknown): Promise<void> {
   const path = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
-  const text = `${JSON.stringify(actual, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    writeFileSync(path, text);
-    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`golden file ${name} was missing and has been written`);
-    return;
+  const normalized: unknown = JSON.parse(JSON.stringify(actual));
+  if (!existsSync(path)) {
+    writeFileSync(path, `${JSON.stringify(normalized, null, 2)}\n`);
+    throw new Error(`golden file ${name} was missing and has been written; check it and run again`);
   }
-  expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(path, 'utf8')));
+  expect(normalized).toEqual(JSON.parse(readFileSync(path, 'utf8')));
 }
