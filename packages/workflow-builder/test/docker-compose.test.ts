@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -126,6 +127,23 @@ describe.skipIf(!compose)(`docker-compose.yml (${compose ?? 'skipped: docker-com
     // X-Forwarded-For is trusted from Kong's fixed address only.
     expect(env.TRUST_PROXY).toEqual([service(parsed, 'kong').networks?.default?.ipv4_address]);
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toContain('COPY kong kong');
+  });
+
+  it('runs with the secrets scripts/compose-secrets.sh generates, and keeps them when run again', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wfb-compose-')), '.env');
+    await run('bash', [join(root, 'scripts/compose-secrets.sh'), file]);
+    const first = readFileSync(file, 'utf8');
+    await run('bash', [join(root, 'scripts/compose-secrets.sh'), file]);
+    expect(readFileSync(file, 'utf8')).toBe(first);
+    const generated = Object.fromEntries(
+      first
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(generated).sort()).toEqual(Object.keys(secrets).sort());
+    const parsed = await config(['docker-compose.yml'], generated);
+    expect(parseEnv(environment(service(parsed, 'builder')))).toMatchObject({ NODE_ENV: 'production' });
   });
 
   it('has a DB-less variant: Kong off its database, started from kong/kong.yml, the controller pushing', async () => {
